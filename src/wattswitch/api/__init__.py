@@ -1,0 +1,1 @@
+"""REST API (FastAPI); filled by the service issue."""

@@ -1,0 +1,1 @@
+"""The ``wattswitch`` console command."""

@@ -1,0 +1,214 @@
+"""Fetch side of the loaders: read a (possibly gzipped) text file into strings, line numbers kept.
+
+Parsers take the text this module returns and never touch the file system, so they are tested
+on small strings and fixture files alike. Every error names the file and the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from wattswitch.errors import InputError
+
+DATA_ENV_VAR = "WATTSWITCH_DATA"
+# a clock time followed by a zone: "...00:00Z", "...00:00+00:00", "...00:00:00-0600"
+_ZONE_SUFFIX = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s?(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def read_text(path: str | Path) -> str:
+    """The file's text (gunzipped when it ends in ``.gz``); clear errors for missing/binary files."""
+    file_path = Path(path)
+    if not file_path.exists():
+        raise InputError(str(path), "no such file", expected="an existing file path")
+    if file_path.is_dir():
+        raise InputError(str(path), "is a folder", expected="a file")
+    raw = file_path.read_bytes()
+    if file_path.suffix == ".gz":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as err:
+            raise InputError(str(path), f"not a valid gzip file ({err})") from err
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            str(path), f"not UTF-8 text (byte {err.start})", expected="a CSV/JSONL text file"
+        ) from err
+    if not text.strip():
+        raise InputError(str(path), "the file is empty", expected="a header and data rows")
+    return text
+
+
+def data_root() -> Path | None:
+    """The shared data folder named by ``WATTSWITCH_DATA``, or None when unset."""
+    value = os.environ.get(DATA_ENV_VAR)
+    return Path(value) if value else None
+
+
+def parse_csv_table(
+    text: str,
+    source: str,
+    *,
+    skip_lines: int = 0,
+    required: Sequence[str] = (),
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Parse CSV text into a frame of strings plus each row's 1-based line number in the file.
+
+    ``skip_lines`` title lines come before the header. Rows with the wrong number of fields and
+    missing ``required`` columns raise :class:`InputError` naming the line.
+    """
+    lines = text.splitlines()
+    if len(lines) <= skip_lines:
+        raise InputError(source, "no header line", line=skip_lines + 1, expected="a CSV header")
+    plain = _read_plain_table(lines[skip_lines:])
+    if plain is not None:
+        _check_required(list(plain.columns), required, source, skip_lines + 1)
+        first = skip_lines + 2
+        return plain, np.arange(first, first + len(plain), dtype=np.int64)
+    reader = csv.reader(io.StringIO("\n".join(lines[skip_lines:])))
+    try:
+        rows = list(reader)
+    except csv.Error as err:
+        raise InputError(source, f"unreadable CSV ({err})", line=skip_lines + reader.line_num) from err
+    header = [h.strip() for h in rows[0]]
+    header_line = skip_lines + 1
+    _check_required(header, required, source, header_line)
+    body: list[list[str]] = []
+    line_numbers: list[int] = []
+    for offset, row in enumerate(rows[1:], start=1):
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise InputError(
+                source,
+                f"{len(row)} fields",
+                line=header_line + offset,
+                expected=f"{len(header)} fields like the header",
+            )
+        body.append(row)
+        line_numbers.append(header_line + offset)
+    if not body:
+        raise InputError(source, "no data rows", line=header_line + 1, expected="at least one row")
+    frame = pd.DataFrame(body, columns=header, dtype=object)
+    return frame, np.asarray(line_numbers, dtype=np.int64)
+
+
+def _check_required(header: list[str], required: Sequence[str], source: str, line: int) -> None:
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(
+            source,
+            f"missing column(s) {', '.join(repr(c) for c in missing)}",
+            line=line,
+            expected=f"a header with {', '.join(required)} (found {', '.join(header)})",
+        )
+
+
+def _read_plain_table(lines: list[str]) -> pd.DataFrame | None:
+    """Fast path via pandas' C reader for plain tables, else None (then the csv module decides).
+
+    Plain: no quote characters, every body line has the header's field count and is not blank,
+    so row i is line i + 1 and nothing needs reporting.
+    """
+    body = "\n".join(lines[1:])
+    if len(lines) < 2 or '"' in lines[0] or '"' in body:
+        return None
+    commas = lines[0].count(",")
+    if not all(line.count(",") == commas and line.strip(" \t,") for line in lines[1:]):
+        return None
+    frame = pd.read_csv(
+        io.StringIO(body), header=None, names=list(range(commas + 1)), dtype=object,
+        na_filter=False, quoting=csv.QUOTE_NONE, skip_blank_lines=False, engine="c",
+    )
+    frame.columns = pd.Index([h.strip() for h in lines[0].split(",")])
+    return frame
+
+
+def to_float(
+    frame: pd.DataFrame,
+    column: str,
+    lines: np.ndarray,
+    source: str,
+    *,
+    allow_empty: bool = True,
+    expected: str = "a number",
+) -> np.ndarray:
+    """Convert one column of strings to floats; empty cells become NaN (or an error)."""
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, copy=True)
+    unparsed = np.flatnonzero(np.isnan(values))  # empty, malformed or "nan": look only at these
+    raw = frame[column].iloc[unparsed].astype(str).str.strip()
+    empty = raw.eq("").to_numpy()
+    values[unparsed] = pd.to_numeric(raw.where(~empty), errors="coerce").to_numpy(dtype=float)
+    bad = np.isnan(values[unparsed]) & ~empty
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            source, f"{raw.iloc[i]!r} is not a number", line=int(lines[unparsed[i]]),
+            field=column, expected=expected,
+        )
+    if not allow_empty and empty.any():
+        i = int(unparsed[np.flatnonzero(empty)[0]])
+        raise InputError(source, "empty value", line=int(lines[i]), field=column, expected=expected)
+    return values
+
+
+def to_utc_timestamps(
+    frame: pd.DataFrame,
+    column: str,
+    lines: np.ndarray,
+    source: str,
+    *,
+    assume_utc: bool = False,
+    fmt: str | None = None,
+) -> pd.DatetimeIndex:
+    """Parse one column of timestamps to UTC; naive values need ``assume_utc`` (else an error)."""
+    raw = frame[column].astype(str).str.strip()
+    try:
+        parsed = pd.to_datetime(raw, errors="coerce", utc=assume_utc, format=fmt or "ISO8601")
+    except ValueError:  # mixed offsets (fine once in UTC) or zone-aware mixed with naive
+        naive = ~raw.str.contains(_ZONE_SUFFIX, regex=True).to_numpy()
+        if naive.any():
+            i = int(np.flatnonzero(naive)[0])
+            raise InputError(
+                source, f"{raw.iloc[i]!r} carries no time zone", line=int(lines[i]), field=column,
+                expected="UTC times ending in Z or +00:00",
+            ) from None
+        parsed = pd.to_datetime(raw, errors="coerce", utc=True, format=fmt or "ISO8601")
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            source, f"{raw.iloc[i]!r} is not a timestamp", line=int(lines[i]), field=column,
+            expected="an ISO-8601 time such as 2023-01-01T06:00:00Z",
+        )
+    index = pd.DatetimeIndex(parsed)
+    if index.tz is None:
+        raise InputError(
+            source, "timestamps carry no time zone", line=int(lines[0]), field=column,
+            expected="UTC times ending in Z or +00:00",
+        )
+    # pandas ≥ 3 infers second/microsecond resolution from strings; the grid code counts in ns.
+    return index.tz_convert("UTC").as_unit("ns")
+
+
+def check_increasing(times_s: np.ndarray, lines: np.ndarray, source: str, field: str) -> None:
+    """Raise naming the first line where time goes backwards or repeats."""
+    if len(times_s) < 2:
+        return
+    steps = np.diff(times_s)
+    bad = np.flatnonzero(steps <= 0)
+    if bad.size:
+        i = int(bad[0]) + 1
+        how = "repeats the previous row's time" if steps[i - 1] == 0 else "goes back"
+        raise InputError(
+            source, f"time is not increasing ({how})", line=int(lines[i]),
+            field=field, expected="rows sorted by time with no duplicates",
+        )

@@ -1,0 +1,1 @@
+"""Recorders and KPIs computed from simulation ledgers; filled by the engine issue."""

@@ -1,0 +1,123 @@
+"""The embedded default scenario: a West-Texas-like ~100 MW mining site with an AI hall.
+
+Every hardware and price figure comes from :mod:`wattswitch.model.catalog`; the signals are
+generated from :class:`SyntheticSpec` (see docs/default-scenario.md for the calibration).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from wattswitch.model import catalog
+from wattswitch.model.contracts import (
+    AncillaryParticipation,
+    FourCpCharge,
+    PowerContract,
+    PpaBlock,
+    RealTimeIndex,
+)
+from wattswitch.model.fleet import AsicGroup, GpuNodeGroup
+from wattswitch.model.grid import DemandResponseEvent
+from wattswitch.model.scenario import Scenario
+from wattswitch.model.site import CoolingZone, Site
+from wattswitch.model.tenants import Reservation, Tenant, UptimeSla
+from wattswitch.model.workloads import InferenceService, TrainingQueue
+
+MINING_ZONE = "mining-hall"
+AI_ZONE = "ai-hall"
+
+
+def _asic_group(name: str, model: str, count: int) -> AsicGroup:
+    spec = catalog.asic(model)
+    return AsicGroup(
+        name=name, model=model, count=count, hashrate_th_s=float(spec.hashrate_th_s),
+        power_w=float(spec.power_w), cooling_zone=MINING_ZONE,
+    )
+
+
+def _h100_group(name: str, node_count: int) -> GpuNodeGroup:
+    spec = catalog.gpu("H100 SXM5")
+    return GpuNodeGroup(
+        name=name, gpu_model=spec.model, node_count=node_count,
+        idle_node_power_w=spec.idle_system_power_kw * 1000,
+        busy_node_power_w=spec.system_power_kw * 1000, cooling_zone=AI_ZONE,
+        power_cap_curve=catalog.H100_POWER_CAP_CURVE, gpus_per_node=spec.gpus_per_system,
+    )
+
+
+def default_scenario() -> Scenario:
+    """The scenario ``wattswitch`` runs when given none: calendar 2025, 15-min steps."""
+    site = Site(
+        name="Permian Flats",
+        interconnect_limit_mw=100.0,
+        market="ERCOT",
+        hub="HB_WEST",
+        timezone="America/Chicago",
+        cooling_zones=(
+            CoolingZone(MINING_ZONE, catalog.figure("pue_asic_air").value),
+            CoolingZone(AI_ZONE, catalog.figure("pue_ai_liquid").value),
+        ),
+    )
+    contract = PowerContract(
+        real_time=RealTimeIndex(adder_usd_per_mwh=2.0),
+        ppa=PpaBlock(block_mw=60.0, price_usd_per_mwh=catalog.figure("west_texas_ppa_price").value),
+        four_cp=FourCpCharge(rate_usd_per_kw_year=catalog.figure("ercot_4cp_rate").value),
+        ancillary=(
+            AncillaryParticipation(
+                "ERCOT Non-Spin", 20.0, catalog.figure("ercot_non_spin_price").value
+            ),
+        ),
+    )
+    h100 = _h100_group("h100-hall", 256)
+    return Scenario(
+        name="default",
+        description=(
+            "West-Texas-like 100 MW site on ERCOT HB_WEST: 27,000 ASICs, 256 H100 nodes "
+            "(one reserved tenant, on-demand training, a 70B chat endpoint), a 60 MW PPA "
+            "block with real-time exposure, 4CP and Non-Spin; generated 2025 signals."
+        ),
+        site=site,
+        contract=contract,
+        asic_groups=(
+            _asic_group("s21", "Antminer S21", 10_000),
+            _asic_group("s19xp", "Antminer S19 XP", 12_000),
+            _asic_group("s19jpro", "Antminer S19j Pro", 5_000),
+        ),
+        gpu_groups=(h100,),
+        start_utc=datetime(2025, 1, 1, 6, tzinfo=UTC),
+        end_utc=datetime(2026, 1, 1, 6, tzinfo=UTC),
+        step_s=900,
+        tenants=(
+            Tenant(
+                "Helix AI (reserved)",
+                reservations=(
+                    Reservation(
+                        gpu_group=h100.name, node_count=128,
+                        price_usd_per_gpu_hour=catalog.figure("h100_reserved_price").value,
+                        sla=UptimeSla(),
+                    ),
+                ),
+            ),
+        ),
+        training_queue=TrainingQueue(
+            gpu_group=h100.name,
+            price_usd_per_gpu_hour=catalog.figure("h100_on_demand_price").value,
+        ),
+        inference_services=(
+            InferenceService(
+                name="chat-70b",
+                gpu_group=h100.name,
+                gpus_per_replica=8,
+                tokens_per_s_per_replica=catalog.figure("llm_70b_tokens_per_s_8xh100").value,
+                peak_requests_per_s=400.0,
+                mean_tokens_per_request=211.0,
+                price_usd_per_million_tokens=catalog.figure("llm_70b_price").value,
+            ),
+        ),
+        demand_response_events=(
+            DemandResponseEvent(
+                start_utc=datetime(2025, 8, 20, 20, tzinfo=UTC), duration_s=7200.0, cap_mw=20.0,
+                payment_usd_per_mwh=catalog.figure("ercot_dr_payment").value,
+            ),
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Reports and plots (HTML); filled by the engine and planner issues."""

@@ -1,0 +1,1 @@
+"""Browser dashboard served by the API; filled by the service issue."""
