@@ -53,9 +53,9 @@ def _violations(own: str, names: list[str]) -> list[str]:
         parts = name.split(".")
         if own in CORE and parts[0] in IO_FRAMEWORKS:
             found.append(f"core layer {own} imports I/O framework {name}")
-        if parts[0] == "wattswitch" and len(parts) > 1 and parts[1] in LAYER_RANK:
-            if LAYER_RANK[parts[1]] > LAYER_RANK[own]:
-                found.append(f"{own} imports the higher layer {name}")
+        is_layer = parts[0] == "wattswitch" and len(parts) > 1 and parts[1] in LAYER_RANK
+        if is_layer and LAYER_RANK[parts[1]] > LAYER_RANK[own]:
+            found.append(f"{own} imports the higher layer {name}")
     return found
 
 

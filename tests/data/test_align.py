@@ -32,7 +32,10 @@ def test_resampling_to_the_same_step_is_identity(values: np.ndarray, step_s: int
     assert resample(series, step_s) is series
 
 
-@given(arrays(float, st.integers(1, 40), elements=maybe_missing), st.sampled_from([(3600, 900), (900, 300), (86400, 3600)]))
+@given(
+    arrays(float, st.integers(1, 40), elements=maybe_missing),
+    st.sampled_from([(3600, 900), (900, 300), (86400, 3600)]),
+)
 def test_upsample_then_downsample_returns_the_original(values: np.ndarray, steps: tuple[int, int]) -> None:
     coarse, fine = steps
     start = pd.Timestamp("2023-01-01T00:00:00Z")
@@ -72,7 +75,8 @@ def test_align_puts_every_value_in_the_interval_that_contains_it(
     end = start + pd.Timedelta(hours=30)
     aligned = align({"hashprice": day_series, "rt": rt_series}, start, end, 900)
     grid = aligned.frame.index
-    assert len(grid) == 120 and grid[0] == pd.Timestamp(start)
+    assert len(grid) == 120
+    assert grid[0] == pd.Timestamp(start)
     assert (np.diff(epoch_ns(grid)) == 900 * 10**9).all()
     for t, row in aligned.frame.iterrows():
         stamp = pd.Timestamp(t)

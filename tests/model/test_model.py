@@ -26,7 +26,8 @@ def test_default_scenario_is_a_100_mw_west_texas_site(scenario: Scenario) -> Non
     assert len(scenario.tenants) == 1
     assert scenario.training_queue is not None
     assert scenario.inference_services
-    assert scenario.contract.ppa is not None and scenario.contract.four_cp is not None
+    assert scenario.contract.ppa is not None
+    assert scenario.contract.four_cp is not None
 
 
 def test_default_fleet_figures_come_from_the_catalog(scenario: Scenario) -> None:

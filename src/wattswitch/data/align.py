@@ -14,7 +14,6 @@ from wattswitch.errors import ModelError
 from wattswitch.model.timeseries import INDEX_NAME, NS_PER_S, TimeSeries, epoch_ns
 
 
-
 def upsample(series: TimeSeries, step_s: int) -> TimeSeries:
     """Finer step: each value holds over every sub-interval of its interval (a step function)."""
     if series.step_s % step_s:

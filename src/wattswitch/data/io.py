@@ -43,7 +43,7 @@ def read_text(path: str | Path) -> str:
             str(path), f"not UTF-8 text (byte {err.start})", expected="a CSV/JSONL text file"
         ) from err
     if not text.strip():
-        raise InputError(str(path), "the file is empty", expected="a header and data rows")
+        raise InputError(str(path), "the file is empty", line=1, expected="a header and data rows")
     return text
 
 

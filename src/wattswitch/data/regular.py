@@ -10,7 +10,6 @@ from wattswitch.errors import InputError
 from wattswitch.model.timeseries import INDEX_NAME, NS_PER_S, TimeSeries, complete_grid, epoch_ns
 
 
-
 def infer_step_s(times: pd.DatetimeIndex, lines: np.ndarray, source: str) -> int:
     """The series' step: the most common spacing; any spacing not a multiple of it is an error."""
     if len(times) < 2:
