@@ -102,6 +102,7 @@ def default_scenario() -> Scenario:
         training_queue=TrainingQueue(
             gpu_group=h100.name,
             price_usd_per_gpu_hour=catalog.figure("h100_on_demand_price").value,
+            mean_jobs_per_day=600.0,  # Helios-like mix: ~40 % of the 128-node pool on average
         ),
         inference_services=(
             InferenceService(
