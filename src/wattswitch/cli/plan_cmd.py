@@ -1,0 +1,106 @@
+"""``wattswitch plan SITE.toml ...``: plan the conversion of mining sites to AI and rank them."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from wattswitch.cli import plan_render
+from wattswitch.data.site_file import load_site
+from wattswitch.economics.planning.plan import SitePlan, plan_site
+from wattswitch.economics.planning.portfolio import rank_sites
+from wattswitch.errors import InputError
+from wattswitch.report.plan_data import plan_to_dict, portfolio_to_dict
+from wattswitch.report.plan_report import render_plan_report
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path())
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        Path(tmp_name).chmod(0o644)  # mkstemp creates 0600; a report is meant to be shared
+        Path(tmp_name).replace(path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def _load_all(paths: list[Path]) -> list[SitePlan]:
+    """Validate every file first (so a bad one fails fast), then plan each site."""
+    seen: dict[str, Path] = {}
+    sites = []
+    for path in paths:
+        site = load_site(path)
+        if site.name in seen:
+            raise InputError(str(path), f"site name {site.name!r} is also used by {seen[site.name]}",
+                             field="site.name", expected="a different name for each site")
+        seen[site.name] = path
+        sites.append(site)
+    return [plan_site(site) for site in sites]
+
+
+def _print_full(console: Console, plan: SitePlan) -> None:
+    console.print(plan_render.site_header(plan), highlight=False)
+    for line in plan_render.feasibility_lines(plan):
+        console.print(line, highlight=False)
+    console.print()
+    tables = [plan_render.unit_economics_table(plan), plan_render.capex_table(plan),
+              plan_render.timeline_table(plan), plan_render.strategies_table(plan)]
+    if plan.tornado:
+        tables.append(plan_render.tornado_table(plan))
+    tables.append(plan_render.valuation_table(plan))
+    if plan.financing:
+        tables.append(plan_render.financing_table(plan))
+    for table in tables:
+        console.print(table)
+        console.print()
+
+
+def plan(
+    sites: Annotated[list[Path], typer.Argument(help="Site TOML files (see examples/sites/).")],
+    capex_budget_usd: Annotated[
+        float | None,
+        typer.Option("--capex-budget-usd", min=0, help="Rank sites and fund conversions within this capex."),
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write a self-contained HTML report (charts inline).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Every table for every site (the default for one site).")
+    ] = False,
+) -> None:
+    """Plan converting mining sites to AI: feasibility, capex, timeline, cash flows, value, ranking."""
+    plans = _load_all(sites)
+    portfolio = rank_sites(plans, capex_budget_usd)
+    if report is not None:
+        ranked = len(plans) > 1 or capex_budget_usd is not None
+        _write_atomic(report, render_plan_report(plans, portfolio if ranked else None))
+    if as_json:
+        payload = {"sites": [plan_to_dict(p) for p in plans], "portfolio": portfolio_to_dict(portfolio)}
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    console = Console()
+    if len(plans) == 1 or full:
+        for site_plan in plans:
+            _print_full(console, site_plan)
+    else:
+        for site_plan in plans:
+            console.print(plan_render.site_header(site_plan), highlight=False)
+            for line in plan_render.feasibility_lines(site_plan):
+                if not line.lstrip().startswith("upgrade"):
+                    console.print(line, highlight=False)
+        console.print()
+        console.print(plan_render.summary_table(plans))
+        console.print()
+    if len(plans) > 1 or capex_budget_usd is not None:
+        console.print(plan_render.portfolio_table(portfolio))
+    if report is not None:
+        console.print(f"wrote report to {report}")

@@ -1,0 +1,169 @@
+"""Rich tables for ``wattswitch plan``: one site in full, many sites in brief, the portfolio."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.table import Table
+
+from wattswitch.economics.planning.plan import SitePlan, StrategyResult
+from wattswitch.economics.planning.portfolio import Portfolio
+from wattswitch.report.svg import usd
+
+NAMES = {"keep_mining": "keep mining", "convert": "convert all", "phased": "phased"}
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _payback(result: StrategyResult) -> str:
+    if result.capex_usd == 0:
+        return "—"
+    return "never" if result.payback_years is None else f"{result.payback_years:.1f} y"
+
+
+def _table(title: str, headers: Sequence[str], right: Sequence[int] = ()) -> Table:
+    table = Table(title=title, title_justify="left")
+    for i, header in enumerate(headers):
+        table.add_column(header, justify="right" if i in right else "left")
+    return table
+
+
+def site_header(plan: SitePlan) -> str:
+    """One line: name, location, power, what converts."""
+    site, f = plan.site, plan.feasibility
+    state = "[green]feasible[/]" if f.feasible else "[bold red]blocked[/]"
+    return (f"[bold]{site.name}[/] — {site.location}: {site.power.energised_mw:g} MW energised, "
+            f"{f.convertible_it_mw:,.1f} MW of IT convertible; {state}; recommended: "
+            f"[bold]{NAMES[plan.recommended]}[/]")
+
+
+def feasibility_lines(plan: SitePlan) -> list[str]:
+    """Blockers, upgrades and notes as markup lines."""
+    f = plan.feasibility
+    lines = [f"  [bold red]blocker:[/] {b.message}" for b in f.blockers]
+    lines += [f"  upgrade: {u.message}" for u in f.upgrades]
+    lines += [f"  [yellow]note:[/] {n.message}" for n in f.notes]
+    return lines
+
+
+def unit_economics_table(plan: SitePlan) -> Table:
+    """Revenue per MWh and per MW-year of IT in each use."""
+    table = _table("What a MW of IT earns", ("use", "$/MWh", "$/MW-year", "basis"), (1, 2))
+    for use in plan.uses:
+        table.add_row(use.use, f"{use.revenue_usd_per_mwh:,.0f}", usd(use.revenue_usd_per_mw_year), use.basis)
+    return table
+
+
+def capex_table(plan: SitePlan) -> Table:
+    """Capex lines with low/high and basis."""
+    capex = plan.capex
+    table = _table(f"Capex for {capex.it_mw:,.1f} MW of IT (* = approximation)",
+                   ("component", "low", "high", "basis"), (1, 2))
+    for line in capex.lines:
+        label = line.label + ("" if line.verified else " *")
+        table.add_row(label, usd(line.low_usd), usd(line.high_usd), line.basis)
+    table.add_row("[bold]total[/]", f"[bold]{usd(capex.total_usd('low'))}[/]",
+                  f"[bold]{usd(capex.total_usd('high'))}[/]",
+                  f"ex-GPU {usd(capex.per_mw_it_usd('low', include_gpus=False))}–"
+                  f"{usd(capex.per_mw_it_usd('high', include_gpus=False))} per MW of IT")
+    return table
+
+
+def timeline_table(plan: SitePlan) -> Table:
+    """Tasks with start, finish and slack; critical ones marked."""
+    table = _table(
+        f"Timeline: {plan.parallel.total_months:.1f} months with trades in parallel, "
+        f"{plan.sequential.total_months:.1f} one after another",
+        ("task", "after", "start", "finish", "slack", ""), (2, 3, 4))
+    for t in plan.parallel.tasks:
+        table.add_row(t.task.label, ", ".join(t.task.depends_on) or "—", f"{t.start_month:.1f}",
+                      f"{t.finish_month:.1f}", f"{t.slack_months:.1f}",
+                      "[red]critical[/]" if t.critical else "")
+    return table
+
+
+def strategies_table(plan: SitePlan) -> Table:
+    """NPV, IRR, payback, capex and the gain over mining of each strategy."""
+    p = plan.site.plan
+    table = _table(
+        f"Strategies ({p.horizon_years} y, monthly, {p.discount_rate:.0%} discount, pre-tax, "
+        "no terminal value)",
+        ("strategy", "NPV", "IRR", "payback", "capex", "NPV gain", "IRR of gain", "mining base",
+         "phases online"),
+        (1, 2, 3, 4, 5, 6, 7))
+    for r in plan.strategies:
+        online = ", ".join(f"{ph.it_mw:,.0f} MW m{ph.online_month:.0f}" for ph in r.phases.phases) or "—"
+        name = NAMES[r.strategy] + ("" if r.feasible else " [red](blocked)[/]")
+        table.add_row(name, usd(r.npv_usd), _pct(r.irr), _payback(r), usd(r.capex_usd),
+                      usd(r.incremental_npv_usd), _pct(r.incremental_irr),
+                      f"{r.phases.mining_base_mw:,.0f} MW", online)
+    return table
+
+
+def tornado_table(plan: SitePlan) -> Table:
+    """The tornado as a table: NPV gained at each variable's low and high case."""
+    base = plan.strategy(plan.tornado_strategy).incremental_npv_usd
+    table = _table(f"Sensitivity of the NPV gained by '{NAMES[plan.tornado_strategy]}' (base {usd(base)})",
+                   ("variable", "low case", "NPV gain", "high case", "NPV gain"), (2, 4))
+    for r in plan.tornado:
+        table.add_row(r.variable, r.low_label, usd(r.low_value), r.high_label, usd(r.high_value))
+    return table
+
+
+def valuation_table(plan: SitePlan) -> Table:
+    """Run-rate EBITDA and EV under both multiples."""
+    table = _table("Valuation (run-rate EBITDA once built)",
+                   ("strategy", "mining EBITDA", "AI EBITDA", "EV as a miner", "EV sum of parts",
+                    "EV per MW"), (1, 2, 3, 4, 5))
+    for r in plan.strategies:
+        v = r.valuation
+        table.add_row(NAMES[r.strategy], usd(v.mining_ebitda_usd), usd(v.ai_ebitda_usd),
+                      f"{usd(v.as_miner.low_usd)}–{usd(v.as_miner.high_usd)}",
+                      f"{usd(v.sum_of_parts.low_usd)}–{usd(v.sum_of_parts.high_usd)}",
+                      f"{usd(v.sum_of_parts_usd_per_mw.low_usd)}–{usd(v.sum_of_parts_usd_per_mw.high_usd)}")
+    return table
+
+
+def financing_table(plan: SitePlan) -> Table:
+    """Each financing structure's cash need and cost of capital."""
+    table = _table(f"Financing '{NAMES[plan.tornado_strategy]}'",
+                   ("structure", "equity cash", "debt", "partner", "cost of capital", "DSCR", "NPV at it",
+                    "terms"), (1, 2, 3, 4, 5, 6))
+    for f in plan.financing:
+        terms = f.note if f.available else f"[red]{f.note}[/]"
+        table.add_row(f.label, usd(f.equity_usd), usd(f.debt_usd), usd(f.partner_usd),
+                      _pct(f.cost_of_capital), "—" if f.dscr is None else f"{f.dscr:.2f}x",
+                      "—" if f.npv_usd is None else usd(f.npv_usd), terms)
+    return table
+
+
+def summary_table(plans: Sequence[SitePlan]) -> Table:
+    """One row per site."""
+    table = _table("Sites (NPV gain: best conversion vs keep mining)",
+                   ("site", "IT MW", "capex", "build", "best conversion", "NPV gain", "IRR", "recommended"),
+                   (1, 2, 3, 5, 6))
+    for plan in plans:
+        best = plan.best_conversion
+        recommended = NAMES[plan.recommended] if plan.feasibility.feasible else "[red]blocked[/]: keep mining"
+        table.add_row(plan.site.name, f"{plan.feasibility.convertible_it_mw:,.1f}",
+                      usd(plan.capex.total_usd()), f"{plan.parallel.total_months:.0f} mo",
+                      NAMES[best.strategy], usd(best.incremental_npv_usd), _pct(best.irr), recommended)
+    return table
+
+
+def portfolio_table(portfolio: Portfolio) -> Table:
+    """The ranking and what the budget funds."""
+    budget = "no budget limit" if portfolio.budget_usd is None else f"budget {usd(portfolio.budget_usd)}"
+    table = _table(
+        f"Portfolio ({budget}): capex {usd(portfolio.capex_used_usd)}, "
+        f"NPV gained {usd(portfolio.incremental_npv_usd)}",
+        ("rank", "site", "plan", "capex", "NPV gained", "per capex $", "decision"), (0, 3, 4, 5))
+    for e in portfolio.entries:
+        table.add_row(str(e.rank), e.site, NAMES.get(e.chosen_strategy, e.chosen_strategy),
+                      "—" if e.best is None else usd(e.best.capex_usd),
+                      "—" if e.best is None else usd(e.best.incremental_npv_usd),
+                      "—" if e.best is None else f"{e.best.profitability_index:.2f}",
+                      "[green]funded[/]" if e.funded else e.reason)
+    return table

@@ -1,0 +1,1 @@
+"""Conversion planning: feasibility, capex, timeline, phasing, cash flows, plan and portfolio."""
