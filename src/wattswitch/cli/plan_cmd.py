@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -12,24 +10,13 @@ import typer
 from rich.console import Console
 
 from wattswitch.cli import plan_render
+from wattswitch.data.io import write_text_atomic
 from wattswitch.data.site_file import load_site
 from wattswitch.economics.planning.plan import SitePlan, plan_site
 from wattswitch.economics.planning.portfolio import rank_sites
 from wattswitch.errors import InputError
 from wattswitch.report.plan_data import plan_to_dict, portfolio_to_dict
 from wattswitch.report.plan_report import render_plan_report
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path())
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        Path(tmp_name).chmod(0o644)  # mkstemp creates 0600; a report is meant to be shared
-        Path(tmp_name).replace(path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
 
 
 def _load_all(paths: list[Path]) -> list[SitePlan]:
@@ -82,7 +69,7 @@ def plan(
     portfolio = rank_sites(plans, capex_budget_usd)
     if report is not None:
         ranked = len(plans) > 1 or capex_budget_usd is not None
-        _write_atomic(report, render_plan_report(plans, portfolio if ranked else None))
+        write_text_atomic(report, render_plan_report(plans, portfolio if ranked else None))
     if as_json:
         payload = {"sites": [plan_to_dict(p) for p in plans], "portfolio": portfolio_to_dict(portfolio)}
         typer.echo(json.dumps(payload, indent=2))

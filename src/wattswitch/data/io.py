@@ -10,6 +10,7 @@ import csv
 import gzip
 import io
 import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -212,3 +213,22 @@ def check_increasing(times_s: np.ndarray, lines: np.ndarray, source: str, field:
             source, f"time is not increasing ({how})", line=int(lines[i]),
             field=field, expected="rows sorted by time with no duplicates",
         )
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temp file renamed into place: never half-written.
+
+    The file gets the usual 0644 mode (``mkstemp`` alone would leave it private).
+    """
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise InputError(str(path), "its folder does not exist", expected="a path in an existing folder")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        Path(tmp_name).chmod(0o644)
+        Path(tmp_name).replace(target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise

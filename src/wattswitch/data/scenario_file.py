@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import tomllib
 from pathlib import Path
 
 import tomli_w
 
-from wattswitch.data.io import read_text
+from wattswitch.data.io import read_text, write_text_atomic
 from wattswitch.errors import InputError
 from wattswitch.model.codec import from_plain, to_plain
 from wattswitch.model.scenario import Scenario
@@ -37,13 +35,4 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def save_scenario(scenario: Scenario, path: str | Path) -> None:
     """Write the scenario to ``path`` atomically (a temp file renamed into place)."""
-    target = Path(path)
-    text = scenario_to_toml(scenario)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path())
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        Path(tmp_name).replace(target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, scenario_to_toml(scenario))

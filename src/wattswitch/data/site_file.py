@@ -8,16 +8,14 @@ it accepts.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
-from wattswitch.data.io import read_text
+from wattswitch.data.io import read_text, write_text_atomic
 from wattswitch.errors import InputError
 from wattswitch.model.codec import from_plain, to_plain
 from wattswitch.model.site_assessment import SiteAssessment
@@ -101,13 +99,4 @@ def site_to_toml(site: SiteAssessment) -> str:
 
 def save_site(site: SiteAssessment, path: str | Path) -> None:
     """Write the site to ``path`` atomically (a temp file renamed into place)."""
-    target = Path(path)
-    text = site_to_toml(site)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path())
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        Path(tmp_name).replace(target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, site_to_toml(site))
