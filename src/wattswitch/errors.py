@@ -39,3 +39,7 @@ class InputError(WattswitchError):
 
 class ModelError(WattswitchError, ValueError):
     """A domain object was built with impossible values (negative power, count of zero, ...)."""
+
+
+class InformationLeakError(WattswitchError):
+    """A policy tried to read data it could not have had at decision time (e.g. the current price)."""

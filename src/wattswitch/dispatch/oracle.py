@@ -1,0 +1,42 @@
+"""``oracle``: one LP over the whole horizon with perfect information — the bound no policy beats.
+
+It is given the truth (real-time prices, realised hashprice, AI load, arrivals and the 4CP
+peaks) when built, solves once, then replays its plan. It is clairvoyant on purpose: it
+grades the honest policies, it is not one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from wattswitch.dispatch.lp import Plan, Window, solve_window
+from wattswitch.model.inputs import SiteInputs
+from wattswitch.model.observation import Decision, Observation
+from wattswitch.model.site_model import SiteModel
+
+
+class OraclePolicy:
+    """Replays the hindsight-optimal plan."""
+
+    name = "oracle"
+
+    def __init__(
+        self, site: SiteModel, inputs: SiteInputs, power_cap_mw: np.ndarray, four_cp_usd_per_mw: np.ndarray
+    ) -> None:
+        self.site = site
+        window = Window(
+            price_usd_per_mwh=inputs.rt_price_usd_per_mwh,
+            hashprice_usd_per_ph_day=inputs.hashprice_usd_per_ph_day,
+            inference_load_fraction=inputs.inference_load_fraction,
+            training_arrivals_node_hours=inputs.training_arrivals_node_hours,
+            power_cap_mw=power_cap_mw,
+            four_cp_usd_per_mw=four_cp_usd_per_mw,
+            on_fraction_before=np.ones(site.asic_count),
+            backlog_before_node_hours=0.0,
+        )
+        self.plan: Plan = solve_window(site, window)
+
+    def decide(self, observation: Observation) -> Decision:
+        """The plan's split for this interval."""
+        t = observation.t
+        return Decision(tuple(self.plan.normal[:, t]), tuple(self.plan.low[:, t]), float(self.plan.train[t]))
