@@ -16,7 +16,8 @@ EXE = shutil.which("wattswitch")
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the installed console script (or the module) and capture its output."""
-    command = [EXE, *args] if EXE else [sys.executable, "-c", "from wattswitch.cli.main import main; main()", *args]
+    fallback = [sys.executable, "-c", "from wattswitch.cli.main import main; main()"]
+    command = [EXE, *args] if EXE else [*fallback, *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
 
 
