@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from small_site import full_scenario, inputs_for
 
-from wattswitch.dispatch.mpc import MpcPolicy
+from wattswitch.dispatch.mpc import MpcPolicy, column_nanmedian
 from wattswitch.dispatch.threshold import ThresholdPolicy, ThresholdSettings
 from wattswitch.sim.engine import SimulatedSite
 from wattswitch.sim.runner import capture, compare
@@ -84,3 +89,12 @@ def test_mpc_replans_on_a_price_surprise_and_curtails() -> None:
 def test_capture_is_none_when_the_oracle_gains_nothing() -> None:
     assert capture(10.0, 10.0, 10.0) is None
     assert capture(15.0, 10.0, 20.0) == pytest.approx(0.5)
+
+
+@given(arrays(float, st.tuples(st.integers(1, 4), st.integers(1, 8)),
+              elements=st.one_of(st.floats(-1e3, 1e3), st.just(float("nan")))))
+def test_column_nanmedian_matches_numpy(values: np.ndarray) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy warns on all-NaN columns
+        expected = np.nanmedian(values, axis=0)
+    np.testing.assert_allclose(column_nanmedian(values), expected, equal_nan=True)

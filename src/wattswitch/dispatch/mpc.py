@@ -10,7 +10,6 @@ every ASIC group is surely worth running skip the LP (the answer is known: run e
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -134,9 +133,7 @@ class MpcPolicy:
             index = targets - day * steps_per_day
             valid = (index >= 0) & (index < len(known))
             stacked[day - 1, valid] = known[index[valid]]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
-            return np.asarray(np.nanmedian(stacked, axis=0))
+        return column_nanmedian(stacked)
 
     def _same_time_yesterday(self, series: PastView, targets: np.ndarray, steps_per_day: int) -> np.ndarray:
         known = series.values
@@ -169,3 +166,13 @@ class MpcPolicy:
         per_peak = self.site.four_cp_usd_per_kw_year * 1000.0 / 4.0
         weights[risky] = per_peak * self.settings.four_cp_risk
         return weights
+
+
+def column_nanmedian(values: np.ndarray) -> np.ndarray:
+    """Median of each column over its non-NaN entries (NaN where none); faster than np.nanmedian."""
+    ordered = np.sort(values, axis=0)  # NaN sorts last
+    count = (~np.isnan(values)).sum(axis=0)
+    lower = np.clip((count - 1) // 2, 0, None)[None, :]
+    upper = np.clip(count // 2, 0, None)[None, :]
+    middle = 0.5 * (np.take_along_axis(ordered, lower, 0) + np.take_along_axis(ordered, upper, 0))[0]
+    return np.where(count > 0, middle, np.nan)
