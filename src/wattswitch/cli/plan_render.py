@@ -6,21 +6,12 @@ from collections.abc import Sequence
 
 from rich.table import Table
 
-from wattswitch.economics.planning.plan import SitePlan, StrategyResult
+from wattswitch.economics.planning.plan import SitePlan
 from wattswitch.economics.planning.portfolio import Portfolio
+from wattswitch.report.plan_data import payback_text, percent_text
 from wattswitch.report.svg import usd
 
 NAMES = {"keep_mining": "keep mining", "convert": "convert all", "phased": "phased"}
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
-
-
-def _payback(result: StrategyResult) -> str:
-    if result.capex_usd == 0:
-        return "—"
-    return "never" if result.payback_years is None else f"{result.payback_years:.1f} y"
 
 
 def _table(title: str, headers: Sequence[str], right: Sequence[int] = ()) -> Table:
@@ -96,8 +87,8 @@ def strategies_table(plan: SitePlan) -> Table:
     for r in plan.strategies:
         online = ", ".join(f"{ph.it_mw:,.0f} MW m{ph.online_month:.0f}" for ph in r.phases.phases) or "—"
         name = NAMES[r.strategy] + ("" if r.feasible else " [red](blocked)[/]")
-        table.add_row(name, usd(r.npv_usd), _pct(r.irr), _payback(r), usd(r.capex_usd),
-                      usd(r.incremental_npv_usd), _pct(r.incremental_irr),
+        table.add_row(name, usd(r.npv_usd), percent_text(r.irr), payback_text(r), usd(r.capex_usd),
+                      usd(r.incremental_npv_usd), percent_text(r.incremental_irr),
                       f"{r.phases.mining_base_mw:,.0f} MW", online)
     return table
 
@@ -134,7 +125,7 @@ def financing_table(plan: SitePlan) -> Table:
     for f in plan.financing:
         terms = f.note if f.available else f"[red]{f.note}[/]"
         table.add_row(f.label, usd(f.equity_usd), usd(f.debt_usd), usd(f.partner_usd),
-                      _pct(f.cost_of_capital), "—" if f.dscr is None else f"{f.dscr:.2f}x",
+                      percent_text(f.cost_of_capital), "—" if f.dscr is None else f"{f.dscr:.2f}x",
                       "—" if f.npv_usd is None else usd(f.npv_usd), terms)
     return table
 
@@ -149,7 +140,8 @@ def summary_table(plans: Sequence[SitePlan]) -> Table:
         recommended = NAMES[plan.recommended] if plan.feasibility.feasible else "[red]blocked[/]: keep mining"
         table.add_row(plan.site.name, f"{plan.feasibility.convertible_it_mw:,.1f}",
                       usd(plan.capex.total_usd()), f"{plan.parallel.total_months:.0f} mo",
-                      NAMES[best.strategy], usd(best.incremental_npv_usd), _pct(best.irr), recommended)
+                      NAMES[best.strategy], usd(best.incremental_npv_usd), percent_text(best.irr),
+                      recommended)
     return table
 
 

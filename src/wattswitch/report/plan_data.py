@@ -15,6 +15,18 @@ from wattswitch.economics.planning.timeline import Schedule
 from wattswitch.model.codec import to_plain
 
 
+def percent_text(value: float | None) -> str:
+    """``12.3%``, or ``—`` when there is no value (e.g. an IRR without a sign change)."""
+    return "—" if value is None else f"{value:.1%}"
+
+
+def payback_text(result: StrategyResult) -> str:
+    """Payback in years, ``never`` when cash never turns positive, ``—`` without capex."""
+    if result.capex_usd == 0:
+        return "—"
+    return "never" if result.payback_years is None else f"{result.payback_years:.1f} y"
+
+
 def _num(value: float | None, digits: int = 2) -> float | None:
     if value is None or not math.isfinite(value):
         return None

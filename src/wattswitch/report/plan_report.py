@@ -9,10 +9,11 @@ from html import escape
 import numpy as np
 
 from wattswitch import __version__
-from wattswitch.economics.planning.plan import SitePlan, StrategyResult
+from wattswitch.economics.planning.plan import SitePlan
 from wattswitch.economics.planning.portfolio import Portfolio
 from wattswitch.model.catalog.finance import BUILD_REFERENCE_MONTHS, HOSTING_DEALS, VALUATION_MULTIPLES
 from wattswitch.report import svg
+from wattswitch.report.plan_data import payback_text, percent_text
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:1100px;
@@ -26,16 +27,6 @@ border-radius:6px;padding:.6rem .9rem;min-width:150px}.card b{display:block;font
 .blocker{color:#b91c1c;font-weight:600}.ok{color:#047857;font-weight:600}svg{max-width:100%;height:auto}
 """
 _NAMES = {"keep_mining": "Keep mining", "convert": "Convert all", "phased": "Phased (mining base)"}
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
-
-
-def _years(result: StrategyResult) -> str:
-    if result.capex_usd == 0:
-        return "—"
-    return "never" if result.payback_years is None else f"{result.payback_years:.1f} y"
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[int] = ()) -> str:
@@ -125,8 +116,9 @@ def _strategies(plan: SitePlan) -> str:
                            for p in r.phases.phases) or "—"
         rows.append((
             escape(_NAMES[r.strategy]) + ("" if r.feasible else ' <span class="blocker">(blocked)</span>'),
-            svg.usd(r.npv_usd), _pct(r.irr), _years(r), svg.usd(r.capex_usd),
-            svg.usd(r.incremental_npv_usd), _pct(r.incremental_irr), f"{r.phases.mining_base_mw:,.0f} MW",
+            svg.usd(r.npv_usd), percent_text(r.irr), payback_text(r), svg.usd(r.capex_usd),
+            svg.usd(r.incremental_npv_usd), percent_text(r.incremental_irr),
+            f"{r.phases.mining_base_mw:,.0f} MW",
             escape(phases),
         ))
     return ("<h3>Keep mining vs convert vs phased</h3>"
@@ -183,7 +175,7 @@ def _financing(plan: SitePlan) -> str:
     rows = [(escape(f.label),
              escape(f.note) if f.available else f'<span class="blocker">{escape(f.note)}</span>',
              svg.usd(f.equity_usd), svg.usd(f.debt_usd), svg.usd(f.partner_usd),
-             svg.usd(f.annual_debt_service_usd), _pct(f.cost_of_capital),
+             svg.usd(f.annual_debt_service_usd), percent_text(f.cost_of_capital),
              "—" if f.dscr is None else f"{f.dscr:.2f}x",
              "—" if f.npv_usd is None else svg.usd(f.npv_usd)) for f in plan.financing]
     return (f"<h3>Financing '{escape(_NAMES[plan.tornado_strategy])}'</h3>"
