@@ -123,12 +123,12 @@ def _x_axis_numeric(frame: _Frame, scale: _Scale, ticks: Sequence[float], fmt: V
 
 def _legend(frame: _Frame, names: Sequence[str]) -> list[str]:
     out = []
-    x = frame.width - frame.right
+    x: float = frame.width - frame.right
     for i, name in reversed(list(enumerate(names))):
-        x -= 14 + 7 * len(name)
+        x -= 22 + 6.5 * len(name)
         color = PALETTE[i % len(PALETTE)]
-        out.append(f'<rect x="{x}" y="9" width="10" height="10" fill="{color}"/>'
-                   f'<text x="{x + 13}" y="18">{escape(name)}</text>')
+        out.append(f'<rect x="{x:.1f}" y="9" width="10" height="10" fill="{color}"/>'
+                   f'<text x="{x + 13:.1f}" y="18">{escape(name)}</text>')
     return out
 
 
@@ -374,5 +374,156 @@ def tornado(
                  f'y2="{frame.height - frame.bottom}" stroke="#334155" stroke-width="1.5"/>')
     parts.append(f'<text x="{base_x:.1f}" y="{frame.top - 4}" text-anchor="middle">base '
                  f'{escape(value_format(base))}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _legend_rows(names: Sequence[str], colors: Sequence[str], left: float, width: float,
+                 top: float) -> tuple[list[str], float]:
+    """Legend swatches wrapped into rows starting at ``top``; returns the parts and the height used."""
+    out: list[str] = []
+    x, y = left, top
+    for name, color in zip(names, colors, strict=True):
+        item_width = 22 + 6.5 * len(name)
+        if x + item_width > left + width and x > left:
+            x, y = left, y + 16
+        out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="10" height="10" fill="{color}"/>'
+                   f'<text x="{x + 13:.1f}" y="{y + 9:.1f}">{escape(name)}</text>')
+        x += item_width
+    return out, (y - top + 16 if names else 0.0)
+
+
+def _thin(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Points rounded to 0.1 px, dropping those inside a flat run (the drawn shape is unchanged)."""
+    rounded = [(round(px, 1), round(py, 1)) for px, py in points]
+    return [
+        p for i, p in enumerate(rounded)
+        if i in (0, len(rounded) - 1) or not (rounded[i - 1][1] == p[1] == rounded[i + 1][1])
+    ]
+
+
+def _coords(points: Sequence[tuple[float, float]]) -> str:
+    return " ".join(f"{px:g},{py:g}" for px, py in points)
+
+
+def _colors(names: Sequence[str], colors: Sequence[str] | None) -> list[str]:
+    if colors is not None and len(colors) >= len(names):
+        return list(colors[: len(names)])
+    return [PALETTE[i % len(PALETTE)] for i in range(len(names))]
+
+
+def area_with_line(
+    x: Sequence[float],
+    layers: Mapping[str, Sequence[float]],
+    line: Sequence[float],
+    *,
+    line_name: str,
+    reference: Sequence[float] | None = None,
+    reference_name: str = "",
+    colors: Sequence[str] | None = None,
+    line_color: str = "#0f172a",
+    title: str = "",
+    x_label: str = "",
+    y_label: str = "",
+    line_label: str = "",
+    value_format: ValueFormat = compact,
+    line_format: ValueFormat = compact,
+    x_format: ValueFormat = compact,
+    width: int = 900,
+    height: int = 380,
+) -> str:
+    """Stacked layers on the left axis, one line on its own right axis, and an optional dashed
+    reference (a limit) on the left axis; the legend wraps into rows under the title."""
+    names = [*layers, line_name, *([reference_name] if reference is not None else [])]
+    swatches = [*_colors(list(layers), colors), line_color, *([HIGHLIGHT] if reference is not None else [])]
+    legend, legend_height = _legend_rows(names, swatches, 70, width - 150, 26)
+    frame = _Frame(width, height, right=70, top=int(34 + legend_height))
+    tops = [0.0] * len(x)
+    bands: list[tuple[list[float], list[float]]] = []
+    for values in layers.values():
+        bottom = tops
+        tops = [b + max(v, 0.0) if math.isfinite(v) else b for b, v in zip(bottom, values, strict=True)]
+        bands.append((bottom, tops))
+    reference_values = [v for v in (reference or []) if math.isfinite(v)]
+    y_ticks = nice_ticks(0.0, max([*tops, *reference_values], default=1.0) or 1.0)
+    y = _Scale(y_ticks[0], y_ticks[-1], frame.top + frame.plot_height, frame.top)
+    finite = [v for v in line if math.isfinite(v)] or [0.0]
+    line_ticks = nice_ticks(min([*finite, 0.0]), max([*finite, 0.0]))
+    y2 = _Scale(line_ticks[0], line_ticks[-1], frame.top + frame.plot_height, frame.top)
+    x_ticks = nice_ticks(min(x, default=0.0), max(x, default=1.0), 8)
+    xs = _Scale(x_ticks[0], x_ticks[-1], frame.left, frame.left + frame.plot_width)
+    parts = [*_open(frame, title), *legend, *_y_axis(frame, y, y_ticks, value_format, y_label),
+             *_x_axis_numeric(frame, xs, x_ticks, x_format, x_label)]
+    right = frame.width - frame.right
+    for tick in line_ticks:
+        parts.append(f'<text x="{right + 6}" y="{y2(tick) + 4:.1f}" text-anchor="start">'
+                     f"{escape(line_format(tick))}</text>")
+    if line_label:
+        middle = frame.top + frame.plot_height / 2
+        parts.append(f'<text x="{width - 10}" y="{middle:.1f}" text-anchor="middle" '
+                     f'transform="rotate(90 {width - 10} {middle:.1f})">{escape(line_label)}</text>')
+    base = y(0.0)
+    # Painter's order: each layer's cumulative top down to the axis, the highest first, so every
+    # boundary is drawn once; flat runs are thinned (a week at 5-min steps stays small).
+    for (_bottom, top), color in reversed(list(zip(bands, swatches, strict=False))):
+        points = _thin([(xs(a), y(b)) for a, b in zip(x, top, strict=True)])
+        if not points:
+            continue
+        outline = [(points[0][0], base), *points, (points[-1][0], base)]
+        parts.append(f'<polygon points="{_coords(outline)}" fill="{color}"/>')
+    if reference is not None:
+        limit = _thin([(xs(a), y(b)) for a, b in zip(x, reference, strict=True) if math.isfinite(b)])
+        parts.append(f'<polyline points="{_coords(limit)}" fill="none" stroke="{HIGHLIGHT}" '
+                     'stroke-width="1.5" stroke-dasharray="6 3"/>')
+    coords = _coords(_thin([(xs(a), y2(b)) for a, b in zip(x, line, strict=True) if math.isfinite(b)]))
+    parts.append(f'<polyline points="{coords}" fill="none" stroke="{line_color}" stroke-width="1.2"/>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def stacked_bars(
+    labels: Sequence[str],
+    layers: Mapping[str, Sequence[float]],
+    *,
+    colors: Sequence[str] | None = None,
+    title: str = "",
+    y_label: str = "",
+    value_format: ValueFormat = compact,
+    width: int = 900,
+    height: int = 340,
+) -> str:
+    """One bar per label made of the layers' values stacked (positives up, negatives down from zero);
+    each bar is topped by its net total."""
+    names = list(layers)
+    swatches = _colors(names, colors)
+    legend, legend_height = _legend_rows(names, swatches, 70, width - 90, 26)
+    frame = _Frame(width, height, top=int(34 + legend_height + 8))
+    count = len(labels)
+    ups = [sum(max(v[i], 0.0) for v in layers.values()) for i in range(count)]
+    downs = [sum(min(v[i], 0.0) for v in layers.values()) for i in range(count)]
+    y_ticks = nice_ticks(min([*downs, 0.0]), max([*ups, 0.0]))
+    y = _Scale(y_ticks[0], y_ticks[-1], frame.top + frame.plot_height, frame.top)
+    slot = frame.plot_width / max(count, 1)
+    parts = [*_open(frame, title), *legend, *_y_axis(frame, y, y_ticks, value_format, y_label)]
+    for i in range(count):
+        up, down = 0.0, 0.0
+        for name, color in zip(names, swatches, strict=True):
+            value = float(layers[name][i])
+            if not math.isfinite(value) or value == 0:
+                continue
+            start = up if value > 0 else down
+            end = start + value
+            if value > 0:
+                up = end
+            else:
+                down = end
+            top, bottom = sorted((y(start), y(end)))
+            parts.append(f'<rect x="{frame.left + slot * (i + 0.15):.1f}" y="{top:.1f}" '
+                         f'width="{slot * 0.7:.1f}" height="{max(bottom - top, 0.3):.1f}" fill="{color}">'
+                         f"<title>{escape(labels[i])} {escape(name)}: {escape(value_format(value))}</title>"
+                         "</rect>")
+        parts.append(f'<text x="{frame.left + slot * (i + 0.5):.1f}" y="{y(up) - 4:.1f}" '
+                     f'text-anchor="middle" font-size="10">{escape(value_format(up + down))}</text>')
+    parts += _category_axis(frame, labels, slot)
     parts.append("</svg>")
     return "\n".join(parts)
