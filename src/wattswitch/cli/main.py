@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from wattswitch import __version__
-from wattswitch.cli import data_cmd, plan_cmd, scenario_cmd, simulate_cmd
+from wattswitch.cli import data_cmd, plan_cmd, scenario_cmd, schedule_cmd, simulate_cmd
 from wattswitch.errors import WattswitchError
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app.add_typer(data_cmd.app, name="data")
 app.command(name="plan")(plan_cmd.plan)
 app.command(name="simulate")(simulate_cmd.simulate)
 app.command(name="compare")(simulate_cmd.compare_cmd)
+app.command(name="schedule")(schedule_cmd.schedule)
 
 
 @app.command()

@@ -1,0 +1,117 @@
+"""``wattswitch schedule``: run a GPU training-job trace through scheduling policies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from wattswitch.data.jobs import load_jobs
+from wattswitch.errors import InputError
+from wattswitch.scheduling.config import CheckpointConfig, ClusterSpec, LimitModel
+from wattswitch.scheduling.metrics import ScheduleSummary
+from wattswitch.scheduling.policies import BASELINES, OURS, POLICY_NAMES, make_scheduler
+from wattswitch.scheduling.simulator import SimOptions, first_jobs, simulate
+
+COMPARED = (*BASELINES, OURS)
+S_PER_HOUR = 3600.0
+S_PER_MIN = 60.0
+
+
+JobsOption = Annotated[
+    Path, typer.Option("--jobs", help="Job trace CSV (Helios, or any with submit, duration and GPUs).")
+]
+
+
+def schedule(
+    *,
+    jobs: JobsOption,
+    gpus: Annotated[int, typer.Option("--gpus", help="GPUs in the cluster (whole nodes).")] = 640,
+    gpus_per_node: Annotated[int, typer.Option("--gpus-per-node", help="GPUs per node.")] = 8,
+    policy: Annotated[
+        str | None,
+        typer.Option("--policy", help=f"One policy: {', '.join(POLICY_NAMES)} (default {OURS})."),
+    ] = None,
+    compare: Annotated[
+        bool, typer.Option("--compare", help=f"Run {', '.join(COMPARED)} on the same trace.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    limit_jobs: Annotated[
+        int | None, typer.Option("--limit-jobs", help="Only the first N jobs by submit time.", min=1)
+    ] = None,
+    limit_noise: Annotated[
+        float, typer.Option("--limit-noise", help="σ of the user time-limit noise (0: exact limits).", min=0)
+    ] = LimitModel().sigma,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the time-limit draw.")] = 0,
+    checkpoint_s: Annotated[
+        float, typer.Option("--checkpoint-s", help="Checkpoint interval, s of work (0: continuous).", min=0)
+    ] = CheckpointConfig().interval_s,
+    restart_s: Annotated[
+        float, typer.Option("--restart-s", help="Restart overhead after a preemption, s.", min=0)
+    ] = CheckpointConfig().restart_overhead_s,
+) -> None:
+    """Simulate the trace on a cluster of GPU nodes; print JCT, queueing delay, utilisation, preemptions."""
+    if compare and policy is not None:
+        raise InputError("command line", "--policy and --compare exclude each other",
+                         expected="one of them")
+    names = list(COMPARED) if compare else [policy or OURS]
+    schedulers = [make_scheduler(name) for name in names]  # unknown names fail before loading
+    cluster = ClusterSpec(gpus=gpus, gpus_per_node=gpus_per_node)
+    trace = load_jobs(jobs)
+    if limit_jobs is not None:
+        trace = first_jobs(trace, limit_jobs)
+    options = SimOptions(
+        checkpoint=CheckpointConfig(checkpoint_s, restart_s),
+        limits=LimitModel(sigma=limit_noise, seed=seed),
+    )
+    summaries: dict[str, ScheduleSummary] = {}
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
+        console=console, disable=as_json, transient=True,
+    ) as bar:
+        for scheduler in schedulers:
+            task = bar.add_task(f"{scheduler.name:<14}", total=len(trace.frame))
+
+            def advance(done: int, _total: int, task: TaskID = task) -> None:
+                bar.update(task, completed=done)
+
+            result = simulate(trace, cluster, scheduler, options, progress=advance)
+            bar.update(task, completed=len(trace.frame))
+            summaries[scheduler.name] = result.summary()
+    if as_json:
+        payload = {
+            "trace": {"source": str(jobs), "jobs": len(trace.frame)},
+            "cluster": {"gpus": gpus, "gpus_per_node": gpus_per_node},
+            "policies": {name: s.as_json() for name, s in summaries.items()},
+        }
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    Console().print(_table(summaries, f"{len(trace.frame):,} jobs on {gpus} GPUs ({gpus_per_node} per node)"))
+
+
+def _table(summaries: dict[str, ScheduleSummary], title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("policy", style="bold")
+    for header in ("jobs", "mean JCT h", "median JCT min", "p95 JCT h", "mean wait h", "util",
+                   "preemptions"):
+        table.add_column(header, justify="right")
+    for name, s in summaries.items():
+        table.add_row(
+            name, f"{s.jobs:,}", f"{s.mean_jct_s / S_PER_HOUR:.2f}", f"{s.median_jct_s / S_PER_MIN:.1f}",
+            f"{s.p95_jct_s / S_PER_HOUR:.1f}", f"{s.mean_queue_delay_s / S_PER_HOUR:.3f}",
+            f"{s.utilization:.3f}", f"{s.preemptions:,}",
+        )
+    return table
