@@ -11,9 +11,10 @@ install:
 
 install-dev:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	bash scripts/install-system-deps.sh
 
 demo: install
-	wattswitch scenario show --signals
+	wattswitch simulate
 
 lint: install-dev
 	$(PYTHON) -m ruff check src tests benchmarks

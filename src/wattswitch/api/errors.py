@@ -1,0 +1,106 @@
+"""Every error the API returns has one shape, ``{"detail": "...", "errors": [{"field", "message"}]}``,
+and names the field at fault where there is one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from wattswitch.errors import InputError, ModelError
+from wattswitch.store.repo import Conflict, NotFound, StateError
+
+
+class FieldError(BaseModel):
+    """One problem with one field of the request."""
+
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """What every 4xx answer carries."""
+
+    detail: str
+    errors: list[FieldError] = []
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "The body cannot be read (not UTF-8 JSON)"},
+    401: {"model": ErrorBody, "description": "No or unknown API key (header X-API-Key)"},
+    403: {"model": ErrorBody, "description": "The key's role may not do this"},
+    404: {"model": ErrorBody, "description": "No such thing (or not visible to this key)"},
+    409: {
+        "model": ErrorBody,
+        "description": "Conflicts with what is stored (duplicate name, run not finished)",
+    },
+    422: {"model": ErrorBody, "description": "The request is invalid; `errors` names each field"},
+}
+
+
+def error_response(
+    status: int, detail: str, errors: list[FieldError] | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """A JSON error answer in the common shape."""
+    body = ErrorBody(detail=detail, errors=errors or [])
+    return JSONResponse(status_code=status, content=body.model_dump(), headers=headers)
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        source, rest = parts[0], parts[1:]
+        return ".".join(rest) if rest else source
+    return ".".join(parts)
+
+
+def _clean(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn known errors into 4xx answers."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            FieldError(
+                field=_clean(_location(tuple(e.get("loc", ())))), message=_clean(str(e.get("msg", "")))
+            )
+            for e in exc.errors()
+        ]
+        summary = "; ".join(f"{e.field}: {e.message}" for e in errors[:5]) or "invalid request"
+        return error_response(422, summary, errors)
+
+    @app.exception_handler(InputError)
+    async def _input(_request: Request, exc: InputError) -> JSONResponse:
+        field = exc.field or exc.source
+        message = exc.problem + ("" if exc.expected is None else f"; expected {exc.expected}")
+        return error_response(
+            422, _clean(str(exc)), [FieldError(field=_clean(field), message=_clean(message))]
+        )
+
+    @app.exception_handler(ModelError)
+    async def _model(_request: Request, exc: ModelError) -> JSONResponse:
+        return error_response(422, _clean(str(exc)))
+
+    @app.exception_handler(NotFound)
+    async def _not_found(_request: Request, exc: NotFound) -> JSONResponse:
+        return error_response(404, str(exc))
+
+    @app.exception_handler(Conflict)
+    async def _conflict(_request: Request, exc: Conflict) -> JSONResponse:
+        return error_response(409, _clean(str(exc)))
+
+    @app.exception_handler(StateError)
+    async def _state(_request: Request, exc: StateError) -> JSONResponse:
+        return error_response(409, _clean(str(exc)))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers) if exc.headers else None
+        return error_response(exc.status_code, _clean(str(exc.detail)), headers=headers)
