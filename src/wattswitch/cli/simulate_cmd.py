@@ -282,7 +282,8 @@ def compare_cmd(
     outcome = run_comparison(options, names, quiet=as_json)
     payload = comparison_payload(outcome.comparison, names)
     if report is not None:
-        focus = next((n for n in names if n not in ("always-on", "oracle")), names[0] if names else "always-on")
+        honest = [n for n in names if n not in ("always-on", "oracle")]
+        focus = honest[0] if honest else (names[0] if names else "always-on")
         write_report(report, outcome, focus=focus)
     if as_json:
         typer.echo(json.dumps({**payload, "notes": list(outcome.notes)}, indent=2))
