@@ -31,12 +31,12 @@ def test_threshold_curtails_the_less_efficient_group_first_one_interval_late() -
     s21, s19 = breakeven  # S21 earns more per MWh than the S19
     prices[4:8] = (s19 + s21) / 2 - 2.0  # above S19's breakeven (adder included), below S21's
     site = _site(prices)
-    ledger = site.run(ThresholdPolicy(site.site, ThresholdSettings(use_low_power=False)))
+    ledger = site.run(ThresholdPolicy(site.site, ThresholdSettings(use_low_power=False, resume_intervals=2)))
     on = ledger.asic_mw / site.site.asic_power_mw[:, None]
     np.testing.assert_allclose(on[0], 1.0)  # the S21 group runs throughout
     np.testing.assert_allclose(on[1, :5], 1.0)  # sees the first high price only after it
     np.testing.assert_allclose(on[1, 5:8], 0.0)
-    np.testing.assert_allclose(on[1, 8], 0.0)  # waits for two low prices before resuming
+    np.testing.assert_allclose(on[1, 8:10], 0.0)  # waits for two low prices before resuming
     np.testing.assert_allclose(on[1, 10:], 1.0)
 
 
@@ -53,12 +53,12 @@ def test_threshold_uses_low_power_between_the_two_breakevens() -> None:
 
 def test_four_cp_alert_drops_the_fleet_at_a_summer_afternoon_high() -> None:
     load = np.full(PERIODS, 50_000.0)
-    load[60:68] = 80_000.0  # 15:00-17:00 local on July 1: the month's high so far
+    load[64:72] = 80_000.0  # 16:00-18:00 local on July 1: the month's high so far
     site = _site(np.full(PERIODS, 20.0), load=load)
     result = compare(site, ("threshold", "mpc"))
     for name in ("threshold", "mpc", "oracle"):
         ledger = result.ledgers[name]
-        assert ledger.asic_mw[:, 61:68].sum() == pytest.approx(0.0), name
+        assert ledger.asic_mw[:, 65:72].sum() == pytest.approx(0.0), name
     # only the AI hall's must-serve load is left at the peak
     always_on = result.ledgers["always-on"].totals["cost_four_cp_usd"]
     assert result.ledgers["oracle"].totals["cost_four_cp_usd"] < 0.05 * always_on
