@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from small_site import full_scenario, inputs_for
 
 from wattswitch.errors import InformationLeakError
 from wattswitch.model.observation import Decision, Observation
+from wattswitch.model.scenario import Scenario
 from wattswitch.sim.engine import SimulatedSite
 from wattswitch.sim.ledger import ENERGY_USES, REVENUE_STREAMS
 from wattswitch.sim.runner import POLICY_NAMES, compare
@@ -167,3 +169,13 @@ def test_day_ahead_prices_are_visible_only_once_published() -> None:
     assert known[0] == 96
     assert known[14 * 4] == 192
     assert known[14 * 4 - 1] == 96
+
+
+def test_the_repeated_fall_back_hour_does_not_start_a_new_day() -> None:
+    base = full_scenario(8, dr=False)
+    start = datetime(2025, 11, 2, 5, tzinfo=UTC)  # local midnight (CDT) on the fall-back day
+    scenario: Scenario = dataclasses.replace(base, start_utc=start, end_utc=start + timedelta(hours=25))
+    site = SimulatedSite(scenario, inputs_for(scenario, np.full(100, 30.0), 60.0))
+    known = site.schedule.da_known_until
+    assert scenario.periods == 100  # 25 local hours
+    assert (known[: 14 * 4 + 4] == 100).all()  # the whole local day is one day, 01:00 twice

@@ -55,7 +55,7 @@ def da_known_until(inputs: SiteInputs) -> np.ndarray:
     """
     hour = inputs.local_hour
     periods = inputs.periods
-    new_day = np.flatnonzero(np.diff(hour) < 0) + 1
+    new_day = np.flatnonzero(np.diff(hour) < -12) + 1  # midnight, not the repeated DST hour
     day_starts = np.concatenate(([0], new_day, [periods]))
     known = np.empty(periods, dtype=np.int64)
     for k in range(len(day_starts) - 1):
