@@ -62,7 +62,7 @@ MINING_COLORS = ("#f59e0b", "#b45309", "#fde68a", "#ea580c", "#fcd34d", "#78350f
 AI_COLORS = {
     "ai_reserved": "#1d4ed8", "ai_inference": "#8b5cf6", "ai_training": "#10b981", "ai_idle": "#94a3b8"
 }
-STREAM_COLORS = ("#f59e0b", "#1d4ed8", "#8b5cf6", "#10b981", "#14b8a6", "#ec4899")
+STREAM_COLORS = ("#f59e0b", "#1d4ed8", "#8b5cf6", "#10b981", "#64748b", "#ec4899")
 MAX_LINE_POINTS = 750
 BUCKETS_H = (1, 3, 6, 12, 24, 24 * 7)
 WEEK_DAYS = 7
