@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -64,9 +65,9 @@ class SiteModel:
         """Number of ASIC groups."""
         return len(self.asic_names)
 
-    @property
+    @cached_property
     def shed_order(self) -> np.ndarray:
-        """ASIC group indices from least to most efficient (highest J/TH first)."""
+        """ASIC group indices from least to most efficient (highest J/TH first); computed once."""
         joules_per_th = self.asic_power_mw / np.maximum(self.asic_hashrate_ph_s, 1e-12)
         return np.argsort(-joules_per_th, kind="stable")
 
