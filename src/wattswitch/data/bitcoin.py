@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wattswitch.data.io import parse_csv_table, read_text, to_float, to_utc_timestamps
+from wattswitch.data.io import check_non_negative, parse_csv_table, read_text, to_float, to_utc_timestamps
 from wattswitch.data.regular import build_series
 from wattswitch.economics.hashprice import (
     hashprice_usd_per_ph_day,
@@ -55,18 +55,6 @@ def _days(frame: pd.DataFrame, lines: np.ndarray, source: str) -> pd.DatetimeInd
         )
     return days
 
-
-def _non_negative(
-    values: np.ndarray, lines: np.ndarray, source: str, field: str
-) -> np.ndarray:
-    bad = np.flatnonzero(values < 0)
-    if bad.size:
-        i = int(bad[0])
-        raise InputError(
-            source, f"negative value {float(values[i]):g}", line=int(lines[i]), field=field,
-            expected="a value ≥ 0",
-        )
-    return values
 
 
 def _daily_series(
@@ -123,7 +111,7 @@ def parse_coinmetrics_csv(text: str, source: str, smoothing_days: int = 0) -> Ti
     nan = np.full(len(frame), np.nan)
     if names:
         values = {
-            ours: _non_negative(to_float(frame, theirs, lines, source), lines, source, theirs)
+            ours: check_non_negative(to_float(frame, theirs, lines, source), lines, source, theirs)
             for theirs, ours in names.items()
         }
         revenue = miner_revenue_usd_per_day(values["fees_usd"], values["issuance_usd"])
@@ -131,7 +119,7 @@ def parse_coinmetrics_csv(text: str, source: str, smoothing_days: int = 0) -> Ti
     else:
         hashprice = to_float(frame, HASHPRICE, lines, source)
         values = dict.fromkeys(_SIMPLE, nan) | {
-            HASHPRICE: _non_negative(hashprice, lines, source, HASHPRICE)
+            HASHPRICE: check_non_negative(hashprice, lines, source, HASHPRICE)
         }
     series = _daily_series(days, {c: values[c] for c in NETWORK_COLUMNS}, lines, source)
     return _with_smoothed_hashprice(series, smoothing_days)
@@ -149,7 +137,7 @@ def parse_bitinfocharts_csv(text: str, source: str) -> TimeSeries:
     days = _days(frame, lines, source)
 
     def column(name: str) -> np.ndarray:
-        return _non_negative(to_float(frame, name, lines, source), lines, source, name)
+        return check_non_negative(to_float(frame, name, lines, source), lines, source, name)
 
     values = {
         "price_usd": column("price_usd"),

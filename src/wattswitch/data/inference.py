@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wattswitch.data.io import parse_csv_table, read_text, to_float, to_utc_timestamps
+from wattswitch.data.io import check_non_negative, parse_csv_table, read_text, to_float, to_utc_timestamps
 from wattswitch.errors import InputError
 from wattswitch.model.traces import RequestTrace
 
@@ -26,15 +26,6 @@ MOONCAKE_KEYS = ("timestamp", "input_length", "output_length")
 HOURS_PER_DAY = 24
 S_PER_HOUR = 3600
 
-
-def _check_non_negative(values: np.ndarray, lines: np.ndarray, source: str, field: str) -> None:
-    bad = np.flatnonzero(values < 0)
-    if bad.size:
-        i = int(bad[0])
-        raise InputError(
-            source, f"negative value {float(values[i]):g}", line=int(lines[i]), field=field,
-            expected="a value ≥ 0",
-        )
 
 
 def _trace(
@@ -74,7 +65,7 @@ def parse_azure_csv(text: str, source: str) -> RequestTrace:
         values = to_float(
             frame, theirs, lines, source, allow_empty=False, expected="a token count ≥ 0"
         )
-        _check_non_negative(values, lines, source, theirs)
+        check_non_negative(values, lines, source, theirs)
         tokens[ours] = values
     tokens["exec_time_s"] = np.full(len(frame), np.nan)
     return _clock_trace(times, tokens, source)
@@ -144,7 +135,7 @@ def parse_alibaba_sd_csv(text: str, source: str) -> RequestTrace:
     frame, lines = parse_csv_table(text, source, required=ALIBABA_COLUMNS)
     times = to_utc_timestamps(frame, "gmt_create", lines, source, assume_utc=True)
     exec_time_s = to_float(frame, "exec_time_seconds", lines, source, expected="seconds ≥ 0")
-    _check_non_negative(exec_time_s, lines, source, "exec_time_seconds")
+    check_non_negative(exec_time_s, lines, source, "exec_time_seconds")
     nan = np.full(len(frame), np.nan)
     columns: dict[str, np.ndarray] = {
         "input_tokens": nan,

@@ -200,6 +200,18 @@ def to_utc_timestamps(
     return index.tz_convert("UTC").as_unit("ns")
 
 
+def check_non_negative(values: np.ndarray, lines: np.ndarray, source: str, field: str) -> np.ndarray:
+    """Raise naming the first line with a negative value; returns ``values`` for chaining."""
+    bad = np.flatnonzero(values < 0)
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(
+            source, f"negative value {float(values[i]):g}", line=int(lines[i]), field=field,
+            expected="a value ≥ 0",
+        )
+    return values
+
+
 def check_increasing(times_s: np.ndarray, lines: np.ndarray, source: str, field: str) -> None:
     """Raise naming the first line where time goes backwards or repeats."""
     if len(times_s) < 2:
