@@ -43,3 +43,7 @@ class ModelError(WattswitchError, ValueError):
 
 class InformationLeakError(WattswitchError):
     """A policy tried to read data it could not have had at decision time (e.g. the current price)."""
+
+
+class EquipmentError(WattswitchError):
+    """Live equipment or a live feed failed (miner, Slurm, NVML, price source); says which and why."""
