@@ -23,6 +23,8 @@ from wattswitch.store.usage import usage_report
 
 TABLES = {
     "sites",
+    "grid_events",
+    "alerts",
     "scenarios",
     "runs",
     "run_series",
@@ -60,7 +62,7 @@ def test_the_migration_creates_exactly_the_models_tables(store: Store) -> None:
     assert diff == []
     store.upgrade()  # a second upgrade is a no-op
     with store.read() as session:
-        assert session.execute(text("select version_num from alembic_version")).scalar_one() == "0001"
+        assert session.execute(text("select version_num from alembic_version")).scalar_one() == "0002"
 
 
 def test_a_scenario_round_trips_through_the_database(store: Store) -> None:

@@ -39,6 +39,10 @@ ROLES = ("admin", "operator", "analyst", "tenant")
 RUN_STATES = ("queued", "running", "succeeded", "failed")
 JOB_STATES = ("queued", "running", "completed", "cancelled")
 DECISION_STATES = ("journaled", "applied", "confirmed")
+# A decision left unfinished by a crash, for an interval already past when control resumed.
+SUPERSEDED = "superseded"
+GRID_EVENT_KINDS = ("demand-response", "4cp")
+ALERT_KINDS = ("price-feed", "cluster", "fleet", "commands", "power-limit", "grid-event")
 
 
 def utc_now() -> datetime:
@@ -238,3 +242,34 @@ class DecisionRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     applied_at: Mapped[datetime | None] = mapped_column(nullable=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class GridEventRow(Base):
+    """A demand-response or 4CP alert for live control: be at or below ``target_mw`` by the deadline,
+    for ``duration_s``. ``met_at`` is when the controller first measured the site under target."""
+
+    __tablename__ = "grid_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    target_mw: Mapped[float] = mapped_column(Float)
+    deadline_utc: Mapped[datetime] = mapped_column()
+    end_utc: Mapped[datetime] = mapped_column()
+    source: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    met_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class AlertRow(Base):
+    """Something live control wants a human to know (safe mode entered, feed stale, commands failing)."""
+
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime] = mapped_column(default=utc_now)
+    cleared_at: Mapped[datetime | None] = mapped_column(nullable=True)
