@@ -206,6 +206,7 @@ def _ids(world: World, owner: str) -> dict[str, int]:
             "scenario_id": world.scenario_id,
             "plan_id": world.plan_id,
             "key_id": 1,
+            "event_id": 1,
         }
     return {
         "tenant_id": world.tenant_b,
@@ -215,6 +216,7 @@ def _ids(world: World, owner: str) -> dict[str, int]:
         "scenario_id": world.scenario_id,
         "plan_id": world.plan_id,
         "key_id": 1,
+        "event_id": 1,
     }
 
 
@@ -233,6 +235,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/scenarios"): {"site_id": 1},
     ("POST", "/tenants"): {"name": "sneaky"},
     ("POST", "/keys"): {"name": "sneaky", "role": "admin"},
+    ("POST", "/sites/{site_id}/grid-events"): {"target_mw": 1.0, "duration_s": 60},
 }
 # Routes a tenant may call and what must then hold (everything else must answer 403 or 404).
 ALLOWED_FOR_TENANT = {

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from wattswitch import __version__
 from wattswitch.api import errors
-from wattswitch.api.routes import keys, plans, runs, sites, tenants
+from wattswitch.api.routes import control, keys, plans, runs, sites, tenants
 from wattswitch.api.schemas import Health
 from wattswitch.api.settings import Settings
 from wattswitch.api.worker import RunWorker
@@ -72,7 +72,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     def health() -> Health:
         return Health(status="ok", version=__version__, database=store.backend)
 
-    for router in (keys.router, sites.router, runs.router, plans.router, tenants.router):
+    for router in (keys.router, sites.router, runs.router, plans.router, tenants.router, control.router):
         api.include_router(router)
     app.include_router(api)
     app.include_router(pages.router)

@@ -378,3 +378,46 @@ class Decision(Out):
     created_at: datetime
     applied_at: datetime | None
     confirmed_at: datetime | None
+
+
+# --- live control: grid events and alerts ------------------------------------------------------------
+
+GridEventKind = Literal["demand-response", "4cp"]
+
+
+class GridEventCreate(Strict):
+    kind: GridEventKind = "demand-response"
+    target_mw: float = Field(ge=0, le=1e5, description="Site load to be at or below (MW)")
+    deadline_utc: datetime | None = Field(
+        default=None, description="When the site must be under target (default: now; acted on at once)"
+    )
+    duration_s: float = Field(gt=0, le=30 * 86400, description="How long the target holds after the deadline")
+
+    @model_validator(mode="after")
+    def _aware(self) -> GridEventCreate:
+        if self.deadline_utc is not None and self.deadline_utc.tzinfo is None:
+            raise ValueError("deadline_utc needs a time zone (e.g. 2025-08-20T20:00:00Z)")
+        return self
+
+
+class GridEvent(Out):
+    id: int
+    site_id: int
+    kind: str
+    target_mw: float
+    deadline_utc: datetime
+    end_utc: datetime
+    source: str
+    created_at: datetime
+    acknowledged_at: datetime | None
+    met_at: datetime | None
+    cancelled_at: datetime | None
+
+
+class Alert(Out):
+    id: int
+    site_id: int
+    kind: str
+    message: str
+    raised_at: datetime
+    cleared_at: datetime | None
