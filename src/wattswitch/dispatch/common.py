@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from wattswitch.dispatch.rows import KnownRows
 from wattswitch.model.observation import Observation
 from wattswitch.model.site_model import SiteModel
 
@@ -49,3 +50,32 @@ def fit_to_cap(
     if excess > 0 and per_node > 0:
         return np.maximum(normal, 0.0), np.maximum(low, 0.0), max(0.0, training - excess / per_node)
     return np.maximum(normal, 0.0), np.maximum(low, 0.0), training_nodes
+
+
+def fit_to_cap_rows(
+    site: SiteModel, known: KnownRows, normal: np.ndarray, low: np.ndarray, training_nodes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`fit_to_cap` for many rows at once (groups × rows), float for float the same."""
+    cap = known.power_cap_mw
+    available_last = known.training_available_nodes_last
+    training = np.minimum(training_nodes, available_last)
+    per_node = site.training_node_busy_mw - site.training_node_idle_mw
+    gpu_mw = known.must_serve_gpu_mw_last + available_last * site.training_node_idle_mw + training * per_node
+    low_unit = site.asic_power_mw * site.asic_low_power_fraction
+    excess = (normal * site.asic_power_mw[:, None] + low * low_unit[:, None]).sum(axis=0) + gpu_mw - cap
+    normal, low = normal.copy(), low.copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for g in site.shed_order:
+            for units, unit_mw in ((low, low_unit[g]), (normal, site.asic_power_mw[g])):
+                row = units[g]
+                cutting = (excess > 0) & (row > 0)
+                if cutting.any():
+                    cut = np.minimum(excess, row * unit_mw)
+                    units[g] = np.where(cutting, row - cut / unit_mw, row)
+                    excess = np.where(cutting, excess - cut, excess)
+    if per_node > 0:
+        over = excess > 0
+        training_out = np.where(over, np.maximum(0.0, training - excess / per_node), training_nodes)
+    else:
+        training_out = np.asarray(training_nodes, dtype=float)
+    return np.maximum(normal, 0.0), np.maximum(low, 0.0), training_out

@@ -36,6 +36,16 @@ class FourCpWatch:
         hour = observation.local_hour[t]
         return int(observation.local_month[t]) in self.months and self.window[0] <= hour < self.window[1]
 
+    def in_window_many(self, observation: Observation, targets: np.ndarray) -> np.ndarray:
+        """:meth:`in_window` for each interval of ``targets`` at once."""
+        if not self.months:
+            return np.zeros(len(targets), dtype=bool)
+        hour = observation.local_hour[targets]
+        month = observation.local_month[targets]
+        return np.asarray(
+            np.isin(month, list(self.months)) & (self.window[0] <= hour) & (hour < self.window[1])
+        )
+
     def alert(self, observation: Observation) -> bool:
         """The last known system load is close to this month's high, inside the peak window."""
         if not self.months or not self.in_window(observation, observation.t):

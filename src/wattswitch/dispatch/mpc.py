@@ -119,7 +119,7 @@ class MpcPolicy:
         da = obs.da_price_usd_per_mwh
         published = targets < len(da)
         if published.any():
-            da_values = np.asarray([da[int(i)] for i in targets[published]])
+            da_values = da.values[targets[published]]  # published: the view reaches them
             profile[published] = np.where(np.isnan(da_values), profile[published], da_values)
         last = rt.last(default=float(np.nanmean(profile)) if np.isfinite(profile).any() else 0.0)
         profile = np.where(np.isnan(profile), last, profile)
@@ -153,7 +153,7 @@ class MpcPolicy:
         weights = np.zeros(len(targets))
         if not self.site.four_cp_usd_per_kw_year:
             return weights
-        in_window = np.array([self.four_cp.in_window(obs, int(i)) for i in targets])
+        in_window = self.four_cp.in_window_many(obs, targets)
         if not in_window.any():
             return weights
         high = self.four_cp.month_high_mw(obs)

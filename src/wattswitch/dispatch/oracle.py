@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from wattswitch.dispatch.lp import Plan, Window, solve_window
+from wattswitch.dispatch.rows import DecisionArrays
 from wattswitch.model.inputs import SiteInputs
 from wattswitch.model.observation import Decision, Observation
 from wattswitch.model.site_model import SiteModel
@@ -40,3 +41,11 @@ class OraclePolicy:
         """The plan's split for this interval."""
         t = observation.t
         return Decision(tuple(self.plan.normal[:, t]), tuple(self.plan.low[:, t]), float(self.plan.train[t]))
+
+    def fixed_plan(self, periods: int) -> DecisionArrays:
+        """The whole plan at once (the engine replays it on its vectorised path)."""
+        if self.plan.train.shape[0] != periods:
+            raise ValueError(
+                f"the oracle planned {self.plan.train.shape[0]} intervals, the run has {periods}"
+            )
+        return DecisionArrays(self.plan.normal, self.plan.low, self.plan.train)
