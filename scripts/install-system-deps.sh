@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the test suite needs (Debian/Ubuntu): the PostgreSQL server (store tests run
-# against a throwaway cluster) and Chromium (dashboard tests drive /usr/bin/chromium headless).
+# against a throwaway cluster), Chromium (dashboard tests drive /usr/bin/chromium headless) and
+# Slurm + munge (control tests run a throwaway single-host Slurm cluster, scripts/start-slurm.sh).
 # Idempotent: installs only what is missing, runs `apt-get update` at most once, and only as root
 # (otherwise it says what to install and exits 0, so a non-root `make` still proceeds).
 set -euo pipefail
@@ -8,6 +9,12 @@ set -euo pipefail
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+has() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
+has slurmctld || missing+=(slurmctld)
+has slurmd || missing+=(slurmd)
+has sinfo || missing+=(slurm-client)
+has munged || missing+=(munge)
+has slurmrestd || missing+=(slurmrestd)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

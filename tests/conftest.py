@@ -67,3 +67,17 @@ def service_world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-
     app = create_app(Settings(database_url=f"sqlite:///{path}", progress_interval_s=0.0))
     with TestClient(app) as client:
         yield build_world(client, app), client
+
+
+# --- live control (control/): a throwaway single-host Slurm cluster ------------------------------------
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster():  # type: ignore[no-untyped-def]
+    """A Slurm 22.05 cluster of 4 nodes x 4 fake GPUs on 127.0.0.1 for the whole session (see
+    slurm_testing.SlurmTestCluster: settings(), reset(), restart_controller()); fails without Slurm."""
+    from slurm_testing import SlurmTestCluster
+
+    cluster = SlurmTestCluster.start(node_count=4, gpus_per_node=4)
+    yield cluster
+    cluster.stop()

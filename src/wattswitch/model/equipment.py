@@ -224,3 +224,8 @@ class PriceFeed(Protocol):
         """The most recent price settled at ``now_utc`` (None when nothing is known yet).
         Raises :class:`EquipmentError` when the source cannot be reached."""
         ...
+
+    def history(self, since_utc: datetime, now_utc: datetime) -> list[PricePoint]:
+        """Every price settled at ``now_utc`` for intervals starting at or after ``since_utc``
+        (what a controller starting up needs to give its policy a past). Raises like ``latest``."""
+        ...
