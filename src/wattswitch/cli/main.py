@@ -8,7 +8,15 @@ import typer
 from rich.console import Console
 
 from wattswitch import __version__
-from wattswitch.cli import data_cmd, plan_cmd, scenario_cmd, schedule_cmd, serve_cmd, simulate_cmd
+from wattswitch.cli import (
+    control_cmd,
+    data_cmd,
+    plan_cmd,
+    scenario_cmd,
+    schedule_cmd,
+    serve_cmd,
+    simulate_cmd,
+)
 from wattswitch.errors import WattswitchError
 
 app = typer.Typer(
@@ -25,6 +33,7 @@ app.command(name="simulate")(simulate_cmd.simulate)
 app.command(name="compare")(simulate_cmd.compare_cmd)
 app.command(name="schedule")(schedule_cmd.schedule)
 app.command(name="serve")(serve_cmd.serve)
+app.add_typer(control_cmd.app, name="control")
 
 
 @app.command()

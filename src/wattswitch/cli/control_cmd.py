@@ -1,0 +1,189 @@
+"""``wattswitch control``: drive a live site, post grid events, run the local demo."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+from wattswitch.errors import InputError
+
+app = typer.Typer(
+    help="Live control: the backtested policies driving miners (pyasic), Slurm and a price feed.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+)
+
+ConfigOption = Annotated[Path, typer.Option("--config", help="Live-control TOML file (see docs/control.md).")]
+EVENT_KINDS = ("demand-response", "4cp")
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=Console(stderr=True), show_path=False)],
+        force=True,
+    )
+
+
+@app.callback()
+def control(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Live-control TOML file (see docs/control.md).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Decide and journal every interval, touch no equipment.")
+    ] = False,
+    intervals: Annotated[
+        int | None,
+        typer.Option("--intervals", min=1, help="Stop after this many intervals (default: run on)."),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every step.")] = False,
+) -> None:
+    """Run the controller on a site: observe, decide, journal, apply, confirm — every interval."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if config is None:
+        raise InputError("wattswitch control", "no --config given", expected="--config site.toml, or `demo`")
+    from wattswitch.control.config import load_control_config  # noqa: PLC0415
+    from wattswitch.control.controller import StepReport  # noqa: PLC0415
+    from wattswitch.control.wiring import wire  # noqa: PLC0415
+
+    _logging(verbose)
+    settings = load_control_config(config)
+    console = Console()
+
+    def show(report: StepReport) -> None:
+        o = report.outcome
+        modes = f" [red]safe: {', '.join(report.safe_modes)}[/]" if report.safe_modes else ""
+        console.print(
+            f"{report.at_utc:%Y-%m-%d %H:%M:%S}Z {report.kind} #{report.decision_id}"
+            f"{' (resumed)' if report.resumed else ''}: cap {report.cap_mw:.3f} MW, plan "
+            f"{report.plan.planned_mw:.3f} MW, {o.sent} sent / {o.acknowledged} ack / {o.failed} failed, "
+            f"measured {o.measured_mw_after:.3f} MW{' (dry run)' if o.dry_run else ''}{modes}",
+            highlight=False,
+        )
+
+    async def go() -> None:
+        wired = await wire(settings, dry_run=dry_run, on_step=show)
+        try:
+            await wired.controller.run(intervals=intervals)
+        finally:
+            wired.close()
+
+    try:
+        asyncio.run(go())
+    except KeyboardInterrupt:
+        console.print("stopped; the journal holds every decision (a restart resumes from it)")
+
+
+@app.command()
+def event(
+    config: ConfigOption,
+    target_mw: Annotated[
+        float, typer.Option("--target-mw", min=0.0, help="Site load to be at or below (MW).")
+    ],
+    kind: Annotated[str, typer.Option("--kind", help="demand-response or 4cp.")] = "demand-response",
+    deadline_min: Annotated[
+        float, typer.Option("--deadline-min", min=0.0, help="Minutes from now by which to be under target.")
+    ] = 0.0,
+    duration_min: Annotated[
+        float, typer.Option("--duration-min", min=1.0, help="Minutes the target holds after the deadline.")
+    ] = 60.0,
+) -> None:
+    """Post a demand-response or 4CP event for the site; the running controller meets it at once."""
+    if kind not in EVENT_KINDS:
+        raise InputError("--kind", f"{kind!r}", expected=" or ".join(EVENT_KINDS))
+    from wattswitch.control.config import load_control_config  # noqa: PLC0415
+    from wattswitch.control.wiring import open_store  # noqa: PLC0415
+    from wattswitch.store import live  # noqa: PLC0415
+
+    settings = load_control_config(config)
+    store, site_id = open_store(settings.database, settings.site_name)
+    now = datetime.now(UTC)
+    deadline = now + timedelta(minutes=deadline_min)
+    try:
+        with store.write() as session:
+            row = live.add_grid_event(
+                session,
+                site_id,
+                kind=kind,
+                target_mw=target_mw,
+                deadline_utc=deadline,
+                end_utc=deadline + timedelta(minutes=duration_min),
+                source="wattswitch control event",
+            )
+            typer.echo(
+                f"grid event #{row.id} ({kind}): at or below {target_mw:g} MW by {deadline:%H:%M:%S}Z "
+                f"for {duration_min:g} min; the controller of {settings.site_name!r} acts on its next poll"
+            )
+    finally:
+        store.dispose()
+
+
+@app.command()
+def demo(
+    *,
+    miners: Annotated[int, typer.Option("--miners", min=1, max=5000, help="Fake miners to start.")] = 100,
+    fail: Annotated[
+        int, typer.Option("--fail", min=0, help="Miners that answer every command with an error.")
+    ] = 0,
+    hang: Annotated[int, typer.Option("--hang", min=0, help="Miners that never answer.")] = 0,
+    lie: Annotated[int, typer.Option("--lie", min=0, help="Miners that acknowledge but keep mining.")] = 0,
+    target_share: Annotated[
+        float, typer.Option("--target-share", min=0.0, max=1.0, help="DR target as a share of the limit.")
+    ] = 0.3,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the measurements as JSON.")] = False,
+) -> None:
+    """Start fake miners and a replayed price feed locally, run a demand-response event, report."""
+    from wattswitch.control.demo import run_demo  # noqa: PLC0415
+
+    console = Console()
+    say = (lambda _line: None) if as_json else (lambda line: console.print(line, highlight=False))
+    if fail + hang + lie > miners:
+        raise InputError(
+            "--fail/--hang/--lie", f"{fail + hang + lie} faulty miners", expected=f"at most {miners}"
+        )
+    result = asyncio.run(run_demo(miners, fail=fail, hang=hang, lie=lie, target_share=target_share, say=say))
+    if as_json:
+        typer.echo(json.dumps(asdict(result), indent=2))
+        return
+    table = Table(title=f"Demand response on {result.miners} fake miners (pyasic over TCP)")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    rows = [
+        ("site limit / DR target", f"{result.limit_mw:.3f} / {result.target_mw:.3f} MW"),
+        ("faulty miners", ", ".join(f"{k} {v}" for k, v in result.faulty.items())),
+        ("trigger → every reduction answered", _seconds(result.trigger_to_acks_s)),
+        ("trigger → metered load under target", _seconds(result.time_to_target_s)),
+        ("commands sent / acknowledged / failed", f"{result.sent} / {result.acknowledged} / {result.failed}"),
+        ("extra stops for lying miners", str(result.emergency_stops)),
+        ("preemptible jobs paused", str(result.jobs_suspended)),
+        ("metered load before → after", f"{result.metered_mw_before:.3f} → {result.metered_mw_after:.3f} MW"),
+        ("over target once reached (max)", f"{result.max_over_cap_mw:.3f} MW"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+    for failure in result.failures:
+        console.print(f"  failed: {failure}", highlight=False)
+    console.print(f"journal: {len(result.decisions)} decisions, all {_states(result.decisions)}")
+
+
+def _seconds(value: float | None) -> str:
+    return "not reached" if value is None else f"{value:.3f} s"
+
+
+def _states(decisions: list[tuple[str, str, str]]) -> str:
+    return ", ".join(sorted({state for _, _, state in decisions})) or "none"

@@ -1,0 +1,176 @@
+"""The live-control configuration file (``wattswitch control --config site.toml``).
+
+Everything sits under a ``[control]`` table; errors name the key (``control.prices.hub``) and
+what was expected. Relative paths are read from the configuration file's folder.
+
+```toml
+[control]
+site_name = "Permian Flats"     # the site's name in the store (created on first run)
+scenario = "scenario.toml"      # the site's scenario; omitted: the embedded default scenario
+policy = "threshold"            # always-on, threshold or mpc
+database = "wattswitch.db"      # SQLite file or a postgresql:// URL
+
+[[control.miners]]              # one table per ASIC group of the scenario
+group = "s19xp"
+addresses = ["10.0.1.1", "10.0.1.2"]   # and/or
+subnet = "10.0.2.0/24"
+
+[control.slurm]                 # optional: the GPU cluster
+slurm_conf = "/etc/slurm/slurm.conf"
+preemptible_partitions = ["spot"]
+
+[control.prices]
+source = "replay"               # or "gridstatus" (ERCOT live)
+file = "prices.csv"
+hub = "HB_WEST"
+```
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import tomllib
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from wattswitch.control.controller import SafetySettings
+from wattswitch.control.live_site import LiveSettings
+from wattswitch.data.io import read_text
+from wattswitch.errors import InputError, ModelError
+from wattswitch.model.codec import from_plain
+
+LIVE_POLICIES = ("always-on", "threshold", "mpc")
+PRICE_SOURCES = ("replay", "gridstatus")
+
+
+@dataclass(frozen=True)
+class MinerGroupConfig:
+    """The miners of one scenario ASIC group, by address list and/or subnet."""
+
+    group: str
+    addresses: tuple[str, ...] = ()
+    subnet: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.addresses and not self.subnet:
+            raise ModelError(f"miners of group {self.group!r}: give addresses, a subnet, or both")
+        for address in self.addresses:
+            try:
+                ipaddress.ip_address(address)
+            except ValueError as err:
+                raise ModelError(f"addresses: {address!r} is not an IP address") from err
+        if self.subnet:
+            try:
+                ipaddress.ip_network(self.subnet, strict=False)
+            except ValueError as err:
+                raise ModelError(f"subnet: {self.subnet!r} is not a network such as 10.0.2.0/24") from err
+
+
+@dataclass(frozen=True)
+class MinerIoConfig:
+    """How miners are talked to (per-attempt timeout, retries with back-off, concurrency)."""
+
+    timeout_s: float = 2.0
+    retries: int = 2
+    backoff_s: float = 0.2
+    concurrency: int = 512
+
+
+@dataclass(frozen=True)
+class SlurmConfig:
+    """The GPU cluster: which slurm.conf, and which partitions hold preemptible jobs."""
+
+    slurm_conf: str = ""
+    preemptible_partitions: tuple[str, ...] = ("spot",)
+    command_timeout_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class PriceConfig:
+    """Where real-time prices come from."""
+
+    source: str = "replay"
+    hub: str = "HB_WEST"
+    file: str = ""
+    replay_start_utc: datetime | None = None
+    replay_speed: float = 1.0
+    # the wall-clock instant at which the replay stood at replay_start_utc (default: when control
+    # starts); a fixed anchor keeps replay time running across restarts
+    replay_anchor_utc: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.source not in PRICE_SOURCES:
+            raise ModelError(f"source: {self.source!r}; choose from {', '.join(PRICE_SOURCES)}")
+        if self.source == "replay" and not self.file:
+            raise ModelError("file: a replay feed needs a price file (tidy CSV, EIA or ERCOT SPP report)")
+        if not (self.replay_speed > 0 and math.isfinite(self.replay_speed)):
+            raise ModelError(f"replay_speed must be a finite number > 0, got {self.replay_speed}")
+
+
+@dataclass(frozen=True)
+class ControlConfig:
+    """A live site: its scenario, equipment, price feed, policy, journal and safety settings."""
+
+    site_name: str
+    miners: tuple[MinerGroupConfig, ...]
+    prices: PriceConfig
+    scenario: str = ""
+    policy: str = "threshold"
+    database: str = "wattswitch.db"
+    slurm: SlurmConfig | None = None
+    miner_io: MinerIoConfig = field(default_factory=MinerIoConfig)
+    safety: SafetySettings = field(default_factory=SafetySettings)
+    live: LiveSettings = field(default_factory=LiveSettings)
+
+    def __post_init__(self) -> None:
+        if self.policy not in LIVE_POLICIES:
+            hint = " (the oracle needs hindsight: it cannot run live)" if self.policy == "oracle" else ""
+            raise ModelError(f"policy: {self.policy!r}{hint}; choose from {', '.join(LIVE_POLICIES)}")
+        if not self.miners:
+            raise ModelError("miners: at least one [[control.miners]] table is needed")
+
+
+def parse_control_toml(text: str, source: str, base_dir: Path | None = None) -> ControlConfig:
+    """A :class:`ControlConfig` from TOML text; relative paths are resolved against ``base_dir``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(source, f"not valid TOML ({err})", expected="a live-control TOML file") from err
+    if "control" not in data:
+        raise InputError(source, "no [control] table", expected="the live-control settings under [control]")
+    config = from_plain(ControlConfig, data["control"], source, path="control")
+    return _resolved(config, base_dir) if base_dir is not None else config
+
+
+def load_control_config(path: str | Path) -> ControlConfig:
+    """Read and check a live-control configuration file."""
+    return parse_control_toml(read_text(path), str(path), Path(path).resolve().parent)
+
+
+def _resolved(config: ControlConfig, base: Path) -> ControlConfig:
+    """Relative file paths and SQLite database paths made absolute against the config's folder."""
+
+    def path(value: str) -> str:
+        return value if not value or Path(value).is_absolute() else str(base / value)
+
+    prices = config.prices
+    if prices.file:
+        prices = replace(prices, file=path(prices.file))
+    database = config.database if "://" in config.database else path(config.database)
+    slurm = config.slurm
+    if slurm is not None and slurm.slurm_conf:
+        slurm = replace(slurm, slurm_conf=path(slurm.slurm_conf))
+    return ControlConfig(
+        site_name=config.site_name,
+        miners=config.miners,
+        prices=prices,
+        scenario=path(config.scenario),
+        policy=config.policy,
+        database=database,
+        slurm=slurm,
+        miner_io=config.miner_io,
+        safety=config.safety,
+        live=config.live,
+    )

@@ -1,0 +1,519 @@
+"""The live body: reads equipment and feeds into an :class:`Observation`, and applies a plan safely.
+
+``read`` gathers one consistent picture (miner telemetry, Slurm jobs, the latest price) and
+notes what failed instead of raising. ``observation`` builds exactly what the simulator hands a
+policy — history strictly before the interval, caps in force — so a backtested policy runs here
+unchanged. ``apply`` moves the site to a plan without ever exceeding the cap on the way:
+
+1. reductions first (stop / lower miners, suspend preemptible jobs), concurrently;
+2. measure; if a miner lied or failed and the site is still over the cap, stop more miners;
+3. increases in stages that fit the measured headroom (``stage_mw`` at most per stage).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from wattswitch.control.targets import (
+    GpuBudget,
+    MinerSlot,
+    SitePlan,
+    commands_for,
+    expected_w,
+    miner_state,
+)
+from wattswitch.errors import EquipmentError
+from wattswitch.model.equipment import (
+    CommandResult,
+    GpuCluster,
+    GpuJob,
+    MinerCommand,
+    MinerFleet,
+    MinerTelemetry,
+    PriceFeed,
+    PricePoint,
+)
+from wattswitch.model.observation import Observation, PastView
+from wattswitch.model.scenario import Scenario
+from wattswitch.model.site_model import SiteModel
+
+TOLERANCE_MW = 1e-6
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """Knobs of the live body (see docs/control.md)."""
+
+    margin_mw: float = 0.0  # plan this far below the cap
+    stage_mw: float = math.inf  # at most this much added per ramp-up stage
+    max_stages: int = 20
+    lookahead_h: float = 48.0  # how far ahead calendars and caps are laid out for policies
+    inference_load_fraction: float = 0.5  # inference demand share (not metered live yet: modelled)
+    hashprice_usd_per_ph_day: float = 50.0
+    emergency_rounds: int = 3
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One picture of the site; ``*_error`` says what could not be read."""
+
+    telemetry: tuple[MinerTelemetry, ...]
+    jobs: tuple[GpuJob, ...] | None
+    price: PricePoint | None
+    price_error: str | None = None
+    cluster_error: str | None = None
+
+    @property
+    def reachable_share(self) -> float:
+        """Share of miners that answered."""
+        if not self.telemetry:
+            return 1.0
+        return sum(t.reachable for t in self.telemetry) / len(self.telemetry)
+
+
+@dataclass
+class Outcome:
+    """What applying one plan did; stored with the decision in the journal."""
+
+    sent: int = 0
+    acknowledged: int = 0
+    failed: int = 0
+    failed_addresses: list[str] = field(default_factory=list)
+    jobs_suspended: list[str] = field(default_factory=list)
+    jobs_resumed: list[str] = field(default_factory=list)
+    job_errors: list[str] = field(default_factory=list)
+    measured_mw_before: float = 0.0
+    measured_mw_after: float = 0.0
+    max_measured_mw: float = 0.0  # highest load measured once reductions were through
+    cap_mw: float = 0.0
+    stages: int = 0
+    emergency_stops: int = 0
+    dry_run: bool = False
+    ack_s: float = 0.0  # from the start of apply to the last reduction acknowledged
+    acked_at_loop_s: float = 0.0  # the same instant on the event loop's monotonic clock (not journaled)
+
+    def add(self, results: Sequence[CommandResult]) -> None:
+        """Count a batch of command results."""
+        self.sent += len(results)
+        for r in results:
+            if r.ok:
+                self.acknowledged += 1
+            else:
+                self.failed += 1
+                if len(self.failed_addresses) < 50:
+                    self.failed_addresses.append(f"{r.command.address} {r.command.action}: {r.error}")
+
+    def plain(self) -> dict[str, Any]:
+        """As JSON-ready data."""
+        return {
+            k: (round(v, 6) if isinstance(v, float) else v)
+            for k, v in self.__dict__.items()
+            if k != "acked_at_loop_s"
+        }
+
+
+class LiveSite:
+    """The same observe → apply interface as the simulated site, against real equipment."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        site: SiteModel,
+        slots: Sequence[MinerSlot],
+        fleet: MinerFleet,
+        prices: PriceFeed,
+        *,
+        cluster: GpuCluster | None = None,
+        cluster_nodes: int = 0,
+        settings: LiveSettings | None = None,
+        origin_utc: datetime,
+    ) -> None:
+        self.scenario = scenario
+        self.site = site
+        self.slots = tuple(slots)
+        self.fleet = fleet
+        self.prices = prices
+        self.cluster = cluster
+        self.settings = settings or LiveSettings()
+        self.origin_utc = origin_utc
+        self.step = timedelta(seconds=site.step_s)
+        fraction = self.settings.inference_load_fraction
+        self.gpu = GpuBudget(
+            fixed_mw=float(site.must_serve_mw(fraction))
+            + float(site.training_available_nodes(fraction)) * site.training_node_idle_mw,
+            per_training_node_mw=site.training_node_busy_mw - site.training_node_idle_mw,
+            cluster_nodes=cluster_nodes if cluster is not None else 0,
+        )
+        self._prices_by_t: dict[int, float] = {}
+        self._calendar: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def prime(self, now_utc: datetime) -> int:
+        """Load the feed's recent past into the price history (a policy starting live gets a past
+        as in a backtest); returns how many prices were loaded. A failing feed loads nothing."""
+        try:
+            points = self.prices.history(self.origin_utc, now_utc)
+        except EquipmentError:
+            return 0
+        for p in points:
+            self._prices_by_t[self.index(p.interval_start_utc)] = p.price_usd_per_mwh
+        return len(points)
+
+    async def read(self, now_utc: datetime) -> Reading:
+        """Telemetry, jobs and the latest price; failures are noted, never raised."""
+        telemetry = tuple(await self.read_fleet())
+        jobs: tuple[GpuJob, ...] | None = None
+        cluster_error = None
+        if self.cluster is not None:
+            try:
+                jobs = tuple(await asyncio.to_thread(self.cluster.jobs))
+            except EquipmentError as err:
+                cluster_error = str(err)
+        price, price_error = None, None
+        try:
+            price = self.prices.latest(now_utc)
+        except EquipmentError as err:
+            price_error = str(err)
+        if price is not None:
+            self._prices_by_t[self.index(price.interval_start_utc)] = price.price_usd_per_mwh
+        return Reading(telemetry, jobs, price, price_error, cluster_error)
+
+    async def read_fleet(self) -> list[MinerTelemetry]:
+        """One reading per slot, in slot order (a miner the fleet did not report is unreachable)."""
+        by_address = {t.address: t for t in await self.fleet.read()}
+        return [
+            by_address.get(s.identity.address)
+            or MinerTelemetry(s.identity.address, False, error="no reading from the fleet")
+            for s in self.slots
+        ]
+
+    def index(self, interval_start_utc: datetime) -> int:
+        """Interval number counted from the controller's origin."""
+        return int((interval_start_utc - self.origin_utc) // self.step)
+
+    def measured_mw(self, telemetry: Sequence[MinerTelemetry], training_nodes: int) -> float:
+        """Facility MW now: metered miners (unreachable ones at nameplate) plus the modelled GPU load."""
+        total_w = 0.0
+        for slot, t in zip(self.slots, telemetry, strict=True):
+            watts = t.power_w if t.reachable else slot.identity.nameplate_power_w
+            total_w += watts * slot.pue
+        return total_w / 1e6 + self.gpu.fixed_mw + training_nodes * self.gpu.per_training_node_mw
+
+    def running_training_nodes(self, jobs: Sequence[GpuJob] | None) -> int:
+        """Nodes busy with preemptible jobs (all of them, when the cluster cannot be read)."""
+        if jobs is None:
+            return self.gpu.cluster_nodes
+        nodes = {n for j in jobs if j.preemptible and j.state == "running" for n in j.nodes}
+        return len(nodes)
+
+    # --- observing -------------------------------------------------------------------------------
+
+    def observation(
+        self, interval_start_utc: datetime, reading: Reading, caps: Sequence[tuple[datetime, datetime, float]]
+    ) -> Observation:
+        """What a policy may know when deciding the interval that starts at ``interval_start_utc``."""
+        t = self.index(interval_start_utc)
+        horizon = t + max(1, int(self.settings.lookahead_h * 3600 / self.site.step_s))
+        rt = np.full(horizon, np.nan)
+        for k, price in self._prices_by_t.items():
+            if 0 <= k < t:
+                rt[k] = price
+        rt[:t] = _forward_filled(rt[:t])
+        fraction = self.settings.inference_load_fraction
+        inference = np.full(horizon, fraction)
+        local_hour, local_month = self._calendar_for(horizon)
+        on_fraction = self._on_fraction(reading.telemetry)
+        backlog = self._backlog_node_hours(reading.jobs)
+        return Observation(
+            t=t,
+            interval_start_utc=interval_start_utc,
+            step_s=self.site.step_s,
+            rt_price_usd_per_mwh=PastView(rt, t, "rt_price_usd_per_mwh"),
+            system_load_mw=PastView(np.full(horizon, np.nan), t, "system_load_mw"),
+            da_price_usd_per_mwh=PastView(np.full(horizon, np.nan), t, "da_price_usd_per_mwh"),
+            hashprice_usd_per_ph_day=self.settings.hashprice_usd_per_ph_day,
+            inference_load_fraction=PastView(inference, t, "inference_load_fraction"),
+            must_serve_gpu_mw_last=float(self.site.must_serve_mw(fraction)),
+            training_available_nodes_last=float(self.site.training_available_nodes(fraction)),
+            training_backlog_node_hours=backlog,
+            asic_on_fraction=on_fraction,
+            power_cap_mw=self.cap_series(horizon, caps),
+            local_hour=local_hour,
+            local_month=local_month,
+        )
+
+    def cap_series(self, horizon: int, caps: Sequence[tuple[datetime, datetime, float]]) -> np.ndarray:
+        """The site limit per interval, lowered where a grid event's cap is in force."""
+        series = np.full(horizon, self.site.interconnect_limit_mw)
+        for start, end, cap_mw in caps:
+            first = max(0, self.index(start))
+            last = min(horizon, self.index(end - timedelta(microseconds=1)) + 1)
+            if first < last:
+                series[first:last] = np.minimum(series[first:last], cap_mw)
+        return series
+
+    def _calendar_for(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+        if len(self._calendar[0]) < horizon:
+            size = max(horizon, 2 * len(self._calendar[0]))
+            starts = pd.date_range(self.origin_utc, periods=size, freq=self.step).tz_convert(
+                self.scenario.site.timezone
+            )
+            self._calendar = (starts.hour.to_numpy(), starts.month.to_numpy())
+        return self._calendar[0][:horizon], self._calendar[1][:horizon]
+
+    def _on_fraction(self, telemetry: Sequence[MinerTelemetry]) -> tuple[float, ...]:
+        on = np.zeros(self.site.asic_count)
+        count = np.zeros(self.site.asic_count)
+        for slot, t in zip(self.slots, telemetry, strict=True):
+            count[slot.group] += 1
+            on[slot.group] += miner_state(t, slot.identity) != "off"
+        return tuple(np.where(count > 0, on / np.maximum(count, 1), 0.0).tolist())
+
+    def _backlog_node_hours(self, jobs: Sequence[GpuJob] | None) -> float:
+        """Preemptible work waiting or paused, as node-hours of one interval per job node."""
+        if jobs is None or self.gpu.cluster_nodes == 0:
+            return 0.0
+        waiting = sum(
+            max(1, len(j.nodes))
+            for j in jobs
+            if j.preemptible and j.state in ("pending", "suspended", "running")
+        )
+        scale = self.site.training_pool_nodes / self.gpu.cluster_nodes
+        return waiting * scale * self.site.step_h
+
+    # --- applying --------------------------------------------------------------------------------
+
+    async def apply(self, plan: SitePlan, reading: Reading, *, dry_run: bool = False) -> Outcome:
+        """Move the site to ``plan``: reductions, confirmation, emergency stops, staged increases."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        outcome = Outcome(cap_mw=plan.cap_mw, dry_run=dry_run)
+        telemetry = list(reading.telemetry)
+        running = self.running_training_nodes(reading.jobs)
+        outcome.measured_mw_before = self.measured_mw(telemetry, running)
+        reductions, increases = commands_for(plan, self.slots, telemetry)
+        suspend, resume = self._job_moves(reading.jobs, plan.training_nodes)
+        if dry_run:
+            outcome.sent = len(reductions) + len(increases)
+            outcome.jobs_suspended, outcome.jobs_resumed = suspend, resume
+            outcome.measured_mw_after = outcome.max_measured_mw = outcome.measured_mw_before
+            return outcome
+
+        results, suspended = await asyncio.gather(
+            self.fleet.send(reductions), self._jobs("suspend", suspend, outcome)
+        )
+        outcome.add(results)
+        outcome.jobs_suspended = suspended
+        outcome.acked_at_loop_s = loop.time()
+        outcome.ack_s = outcome.acked_at_loop_s - started
+        telemetry = await self.read_fleet()
+        running = max(0, running - self._nodes_of(reading.jobs, suspended))
+        measured = self._track(outcome, telemetry, running)
+
+        for _ in range(self.settings.emergency_rounds):
+            if measured <= plan.cap_mw + TOLERANCE_MW:
+                break
+            stops = self._emergency_stops(telemetry, measured - plan.cap_mw)
+            if not stops:
+                break
+            outcome.emergency_stops += len(stops)
+            outcome.add(await self.fleet.send(stops))
+            telemetry = await self.read_fleet()
+            measured = self._track(outcome, telemetry, running)
+        if measured > plan.cap_mw + TOLERANCE_MW:  # miners could not shed enough: pause more AI
+            extra = self._emergency_suspensions(reading.jobs, suspended, measured - plan.cap_mw)
+            paused = await self._jobs("suspend", extra, outcome)
+            outcome.jobs_suspended.extend(paused)
+            running = max(0, running - self._nodes_of(reading.jobs, paused))
+            measured = self._track(outcome, telemetry, running)
+
+        measured = await self._ramp_up(
+            plan,
+            increases=increases,
+            resume=resume,
+            telemetry=telemetry,
+            running=running,
+            measured=measured,
+            outcome=outcome,
+        )
+        outcome.measured_mw_after = measured
+        return outcome
+
+    async def _ramp_up(
+        self,
+        plan: SitePlan,
+        *,
+        increases: list[MinerCommand],
+        resume: list[str],
+        telemetry: list[MinerTelemetry],
+        running: int,
+        measured: float,
+        outcome: Outcome,
+    ) -> float:
+        """Send increases in stages, each fitting the measured headroom; returns the last measurement."""
+        slot_of = {s.identity.address: s for s in self.slots}
+        pending = _grouped_by_miner(increases)
+        jobs_left = list(resume)
+        node_mw = self.gpu.per_training_node_mw
+        while (pending or jobs_left) and outcome.stages < self.settings.max_stages:
+            headroom = min(plan.cap_mw - self.settings.margin_mw - measured, self.settings.stage_mw)
+            watts_now = {t.address: t.power_w for t in telemetry if t.reachable}
+            batch: list[MinerCommand] = []
+            batch_jobs: list[str] = []
+            added = 0.0
+            for address in list(pending):
+                slot = slot_of[address]
+                target_w = _target_w(pending[address], slot)
+                now_w = watts_now.get(address, 0.0)
+                extra = max(0.0, target_w - now_w) * slot.pue / 1e6
+                if added + extra > headroom + TOLERANCE_MW:
+                    continue
+                added += extra
+                batch.extend(pending.pop(address))
+            for job in list(jobs_left):
+                if added + node_mw > headroom + TOLERANCE_MW:
+                    break
+                added += node_mw
+                batch_jobs.append(job)
+                jobs_left.remove(job)
+            if not batch and not batch_jobs:
+                break
+            outcome.stages += 1
+            results, resumed = await asyncio.gather(
+                self.fleet.send(batch), self._jobs("resume", batch_jobs, outcome)
+            )
+            outcome.add(results)
+            outcome.jobs_resumed.extend(resumed)
+            running += len(resumed)
+            telemetry[:] = await self.read_fleet()
+            measured = self._track(outcome, telemetry, running)
+        return measured
+
+    def _track(self, outcome: Outcome, telemetry: Sequence[MinerTelemetry], running: int) -> float:
+        measured = self.measured_mw(telemetry, running)
+        outcome.max_measured_mw = max(outcome.max_measured_mw, measured)
+        return measured
+
+    def _emergency_stops(self, telemetry: Sequence[MinerTelemetry], excess_mw: float) -> list[MinerCommand]:
+        """Stop still-drawing miners (least efficient group first) until ``excess_mw`` is covered."""
+        order = {int(g): rank for rank, g in enumerate(np.asarray(self.site.shed_order).tolist())}
+        candidates = sorted(
+            (
+                (order[s.group], s, t)
+                for s, t in zip(self.slots, telemetry, strict=True)
+                if t.reachable and not t.curtailed(s.identity)
+            ),
+            key=lambda item: (item[0], -item[2].power_w),
+        )
+        stops: list[MinerCommand] = []
+        for _, slot, t in candidates:
+            if excess_mw <= 0:
+                break
+            share = float(self.site.asic_low_power_fraction[slot.group])
+            excess_mw -= (t.power_w - expected_w(slot, "off", share, None)) * slot.pue / 1e6
+            stops.append(MinerCommand(slot.identity.address, "stop"))
+        return stops
+
+    def _emergency_suspensions(
+        self, jobs: Sequence[GpuJob] | None, already: Sequence[str], excess_mw: float
+    ) -> list[str]:
+        """Running preemptible jobs (newest first) whose pause covers ``excess_mw``."""
+        if jobs is None or self.cluster is None:
+            return []
+        candidates = sorted(
+            (j for j in jobs if j.preemptible and j.state == "running" and j.job_id not in already),
+            key=lambda j: _job_key(j.job_id),
+            reverse=True,
+        )
+        chosen: list[str] = []
+        for job in candidates:
+            if excess_mw <= 0:
+                break
+            chosen.append(job.job_id)
+            excess_mw -= max(1, len(job.nodes)) * self.gpu.per_training_node_mw
+        return chosen
+
+    def _job_moves(self, jobs: Sequence[GpuJob] | None, target_nodes: int) -> tuple[list[str], list[str]]:
+        """Preemptible jobs to suspend (newest ids first) or resume so their nodes match the target."""
+        if jobs is None or self.cluster is None:
+            return [], []
+        running = sorted(
+            (j for j in jobs if j.preemptible and j.state == "running"), key=lambda j: _job_key(j.job_id)
+        )
+        suspended = sorted(
+            (j for j in jobs if j.preemptible and j.state == "suspended"), key=lambda j: _job_key(j.job_id)
+        )
+        nodes = {n for j in running for n in j.nodes}
+        to_suspend: list[str] = []
+        for job in reversed(running):
+            if len(nodes) <= target_nodes:
+                break
+            to_suspend.append(job.job_id)
+            still = {n for j in running if j.job_id not in to_suspend for n in j.nodes}
+            nodes = still
+        to_resume: list[str] = []
+        for job in suspended:
+            extra = set(job.nodes) - nodes
+            if len(nodes) + len(extra) > target_nodes:
+                break
+            nodes |= extra
+            to_resume.append(job.job_id)
+        return to_suspend, to_resume
+
+    def _nodes_of(self, jobs: Sequence[GpuJob] | None, job_ids: Sequence[str]) -> int:
+        if jobs is None:
+            return 0
+        wanted = set(job_ids)
+        return len({n for j in jobs if j.job_id in wanted for n in j.nodes})
+
+    async def _jobs(self, action: str, job_ids: Sequence[str], outcome: Outcome) -> list[str]:
+        """Suspend or resume jobs; failures are recorded in the outcome, never raised."""
+        done: list[str] = []
+        if self.cluster is None:
+            return done
+        call = self.cluster.suspend if action == "suspend" else self.cluster.resume
+        for job_id in job_ids:
+            try:
+                await asyncio.to_thread(call, job_id)
+                done.append(job_id)
+            except EquipmentError as err:
+                outcome.job_errors.append(f"{action} {job_id}: {err}")
+        return done
+
+
+def _forward_filled(values: np.ndarray) -> np.ndarray:
+    """Gaps take the last known value (leading gaps stay NaN), as the simulator bridges them."""
+    if values.size == 0:
+        return values
+    known = ~np.isnan(values)
+    positions = np.where(known, np.arange(values.size), -1)
+    np.maximum.accumulate(positions, out=positions)
+    return np.where(positions >= 0, values[np.maximum(positions, 0)], np.nan)
+
+
+def _grouped_by_miner(commands: Sequence[MinerCommand]) -> dict[str, list[MinerCommand]]:
+    grouped: dict[str, list[MinerCommand]] = {}
+    for c in commands:
+        grouped.setdefault(c.address, []).append(c)
+    return grouped
+
+
+def _target_w(commands: Sequence[MinerCommand], slot: MinerSlot) -> float:
+    """What a miner will draw once its increase commands are through (IT watts)."""
+    limits = [c.power_limit_w for c in commands if c.power_limit_w is not None]
+    if limits:
+        return min(limits[-1], slot.identity.nameplate_power_w)
+    return slot.identity.nameplate_power_w
+
+
+def _job_key(job_id: str) -> tuple[int, str]:
+    return (int(job_id), job_id) if job_id.isdigit() else (0, job_id)
