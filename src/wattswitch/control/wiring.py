@@ -6,7 +6,6 @@ is one ASIC group of the scenario); the controller then drives all of them as on
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,31 +54,47 @@ def config_scenario(config: ControlConfig) -> Scenario:
     return load_scenario(config.scenario) if config.scenario else default_scenario()
 
 
-def group_addresses(config: ControlConfig) -> dict[str, list[str]]:
-    """Every configured address per ASIC group (subnets expanded to their hosts)."""
-    out: dict[str, list[str]] = {}
-    for group in config.miners:
-        addresses = list(group.addresses)
-        if group.subnet:
-            addresses += [str(h) for h in ipaddress.ip_network(group.subnet, strict=False).hosts()]
-        out.setdefault(group.group, []).extend(addresses)
-    return out
-
-
 async def discover_fleet(
-    config: ControlConfig, settings: FleetSettings
+    config: ControlConfig, scenario: Scenario, settings: FleetSettings
 ) -> tuple[PyasicFleet, dict[str, list[MinerIdentity]]]:
-    """Discover each group's miners; returns one fleet over all found miners and the group map."""
+    """Discover each group's miners; returns one fleet over them and the group map.
+
+    A *listed* address that does not answer is kept, at the group's nameplate: a silent miner may
+    well be drawing power, and the budget must count it (it reads as unreachable until it answers).
+    Addresses of a *subnet* are a scan: only the miners found there are kept.
+    """
+    groups = {g.name: g for g in scenario.asic_groups}
     members: dict[str, list[MinerIdentity]] = {}
-    for group, addresses in group_addresses(config).items():
-        scout = PyasicFleet(addresses, settings=settings)
-        found = await scout.discover()
-        members[group] = found
-        silent = len(addresses) - len(found)
-        log.info("group %s: %d miner(s) found, %d address(es) silent", group, len(found), silent)
+    for entry in config.miners:
+        if entry.group not in groups:
+            choices = ", ".join(groups)
+            raise InputError(
+                "control.miners", f"group {entry.group!r} is not in the scenario", expected=choices
+            )
+        group = groups[entry.group]
+        found: dict[str, MinerIdentity] = {}
+        if entry.addresses:
+            found.update(
+                {i.address: i for i in await PyasicFleet(entry.addresses, settings=settings).discover()}
+            )
+            for address in entry.addresses:
+                if address not in found:
+                    log.warning(
+                        "miner %s does not answer: budgeted at %s nameplate until it does",
+                        address,
+                        group.model,
+                    )
+                    found[address] = MinerIdentity(
+                        address, group.model, "unknown", group.power_w, group.hashrate_th_s
+                    )
+        if entry.subnet:
+            scan = await PyasicFleet(subnet=entry.subnet, settings=settings).discover()
+            found.update({i.address: i for i in scan if i.address not in found})
+        members.setdefault(entry.group, []).extend(found.values())
+        log.info("group %s: %d miner(s)", entry.group, len(found))
     everyone = [i.address for ids in members.values() for i in ids]
     if not everyone:
-        raise EquipmentError("no miner answered at any configured address; check [[control.miners]]")
+        raise EquipmentError("no miner answered at any configured address; check the control.miners tables")
     fleet = PyasicFleet(everyone, settings=settings)
     await fleet.discover()
     return fleet, members
@@ -193,7 +208,7 @@ async def wire(
     scenario = config_scenario(config)
     io = config.miner_io
     settings = FleetSettings(io.timeout_s, io.retries, io.backoff_s, io.concurrency)
-    fleet, members = await discover_fleet(config, settings)
+    fleet, members = await discover_fleet(config, scenario, settings)
     prices, clock = price_feed_and_clock(config)
     cluster, nodes = slurm_cluster(config)
     return assemble(
