@@ -75,7 +75,7 @@ class MinerIoConfig:
     timeout_s: float = 2.0
     retries: int = 2
     backoff_s: float = 0.2
-    concurrency: int = 512
+    concurrency: int = 1024
 
 
 @dataclass(frozen=True)

@@ -476,17 +476,24 @@ class LiveSite:
         return len({n for j in jobs if j.job_id in wanted for n in j.nodes})
 
     async def _jobs(self, action: str, job_ids: Sequence[str], outcome: Outcome) -> list[str]:
-        """Suspend or resume jobs; failures are recorded in the outcome, never raised."""
+        """Suspend (one call for all) or resume jobs; failures go to the outcome, never raised."""
+        cluster = self.cluster
+        if cluster is None or not job_ids:
+            return []
+        if action == "suspend":
+            try:
+                failed = await asyncio.to_thread(cluster.suspend_many, list(job_ids))
+            except EquipmentError as err:
+                failed = dict.fromkeys(job_ids, str(err))
+            outcome.job_errors.extend(f"suspend {job}: {why}" for job, why in failed.items())
+            return [job for job in job_ids if job not in failed]
         done: list[str] = []
-        if self.cluster is None:
-            return done
-        call = self.cluster.suspend if action == "suspend" else self.cluster.resume
         for job_id in job_ids:
             try:
-                await asyncio.to_thread(call, job_id)
+                await asyncio.to_thread(cluster.resume, job_id)
                 done.append(job_id)
             except EquipmentError as err:
-                outcome.job_errors.append(f"{action} {job_id}: {err}")
+                outcome.job_errors.append(f"resume {job_id}: {err}")
         return done
 
 

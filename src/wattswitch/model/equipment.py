@@ -152,6 +152,11 @@ class GpuCluster(Protocol):
         """Pause a running job in place (its processes stop, its GPUs drop to idle power)."""
         ...
 
+    def suspend_many(self, job_ids: Sequence[str]) -> dict[str, str]:
+        """Pause several jobs in one call; returns the ones that failed with the reason (never raises
+        for a single job's failure)."""
+        ...
+
     def resume(self, job_id: str) -> None:
         """Continue a suspended job."""
         ...
