@@ -4,7 +4,9 @@ Usage (from the repository root)::
 
     python benchmarks/bench_control.py                    # every part (miners: 1,000 fake miners)
     python benchmarks/bench_control.py --only miners --miners 200
-    python benchmarks/bench_control.py --only slurm       # the Slurm part (added by its owner)
+    python benchmarks/bench_control.py --only controller  # the whole controller answering a DR event
+
+Pausing Slurm jobs is measured by ``benchmarks/bench_slurm.py`` (it needs a Slurm cluster).
 
 **miners**: ``--miners`` protocol-faithful fake LuxOS miners (wattswitch.control.fake_miner) on
 their own loopback addresses, port 4028, served from a child process (so the farm and the
@@ -17,7 +19,12 @@ client do not share one core's event loop). Measured in the same run:
   (``for m in miners: await m.stop_mining()``), each verified on the farm's meter;
 * the same for resume.
 
-Runs once on bare loopback and once with every fake answering after ``--reply-delay-ms`` (a
+**controller**: ``wattswitch control demo`` at ``--miners``: the controller (threshold policy,
+SQLite journal, replayed prices) answers a demand-response event posted to its store; measured:
+trigger → every reduction answered, trigger → the farm's meter under target, and the highest
+load after. Once with every miner healthy, once with 10 failing, 10 hanging and 10 lying.
+
+The miners part runs once on bare loopback and once with every fake answering after ``--reply-delay-ms`` (a
 stand-in for LAN round trip plus firmware time; real miners answer in milliseconds to tens of
 milliseconds), since on bare loopback a sequential loop is unrealistically cheap.
 
@@ -30,21 +37,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing
 import os
 import platform
-import sys
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from importlib.metadata import version
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from wattswitch.control.fake_miner import FakeMinerFarm
+from wattswitch.control.farm_process import FakeMinerFarmProcess
 from wattswitch.control.miner_sending import FleetSettings, raise_fd_limit
 from wattswitch.model.equipment import MinerCommand
 
@@ -58,57 +62,6 @@ with warnings.catch_warnings():
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "control.json"
 GOAL_S = 1.0
-
-
-# --- the farm in a child process -------------------------------------------------------------------
-def _farm_process(conn: Connection, count: int, reply_delay_s: float) -> None:
-    async def serve() -> None:
-        async with FakeMinerFarm(count, reply_delay_s=reply_delay_s) as farm:
-            conn.send(farm.addresses)
-            loop = asyncio.get_running_loop()
-            while True:
-                request = await loop.run_in_executor(None, conn.recv)
-                if request == "meter":
-                    conn.send(farm.total_power_w())
-                elif request == "requests":
-                    conn.send(sum(m.requests for m in farm.miners.values()))
-                else:
-                    break
-        conn.send("closed")
-
-    asyncio.run(serve())
-
-
-class FarmProcess:
-    """A FakeMinerFarm of ``count`` LuxOS miners in a child process; the meter read over a pipe."""
-
-    def __init__(self, count: int, reply_delay_s: float) -> None:
-        self.count = count
-        context = multiprocessing.get_context("spawn")
-        self._conn, child = context.Pipe()
-        self._process = context.Process(target=_farm_process, args=(child, count, reply_delay_s),
-                                         daemon=True)
-
-    def __enter__(self) -> FarmProcess:
-        self._process.start()
-        if not self._conn.poll(120):
-            raise RuntimeError("the fake miner farm did not start within 120 s")
-        self.addresses: list[str] = self._conn.recv()
-        return self
-
-    def meter_w(self) -> float:
-        self._conn.send("meter")
-        return float(self._conn.recv())
-
-    def requests(self) -> int:
-        self._conn.send("requests")
-        return int(self._conn.recv())
-
-    def __exit__(self, *exc: object) -> None:
-        self._conn.send("stop")
-        self._conn.poll(30)
-        self._process.join(30)
-        self._conn.close()
 
 
 async def _timed(coro: Any) -> tuple[Any, float]:
@@ -125,9 +78,9 @@ def bench_miners(count: int, concurrency: int, reply_delay_s: float = 0.0) -> di
     # its own 3 s timeouts on 2 cores and it finds nothing; give it the limit PyasicFleet uses.
     pyasic.settings.update("network_scan_semaphore", settings.discovery_concurrency)
     nameplate_w, sleep_w = 3010.0, 0.03 * 3010.0
-    with FarmProcess(count, reply_delay_s) as farm:
+    with FakeMinerFarmProcess(count, reply_delay_s=reply_delay_s) as farm:
         addresses = farm.addresses
-        assert farm.meter_w() == count * nameplate_w
+        assert farm.total_power_w() == count * nameplate_w
 
         async def run() -> dict[str, Any]:
             fleet = PyasicFleet(addresses, settings=settings)
@@ -142,10 +95,10 @@ def bench_miners(count: int, concurrency: int, reply_delay_s: float = 0.0) -> di
             results, stop_s = await _timed(fleet.send(stop))
             requests_stop = farm.requests() - requests_before
             acked = sum(r.ok for r in results)
-            meter_stopped = farm.meter_w()
+            meter_stopped = farm.total_power_w()
             results, resume_s = await _timed(fleet.send(resume))
             acked_resume = sum(r.ok for r in results)
-            meter_resumed = farm.meter_w()
+            meter_resumed = farm.total_power_w()
             # a second DR round: sessions already known (the steady state of a running controller)
             results, stop2_s = await _timed(fleet.send(stop))
             assert all(r.ok for r in results)
@@ -158,7 +111,7 @@ def bench_miners(count: int, concurrency: int, reply_delay_s: float = 0.0) -> di
                 return ok
 
             seq_acked, seq_stop_s = await _timed(sequential("stop_mining"))
-            meter_seq = farm.meter_w()
+            meter_seq = farm.total_power_w()
             seq_resumed, seq_resume_s = await _timed(sequential("resume_mining"))
             return {
                 "discover_s": discover_s, "plain_scan_s": plain_discover_s,
@@ -234,9 +187,42 @@ def _miners_part(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
 PARTS["miners"] = _miners_part
 
 
+def _controller_part(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    """The whole controller answering a DR event: `wattswitch control demo` at ``--miners``."""
+    from wattswitch.control.demo import run_demo  # noqa: PLC0415
+
+    runs = []
+    for faulty in ({}, {"fail": 10, "hang": 10, "lie": 10}):
+        started = time.perf_counter()
+        result = asyncio.run(run_demo(args.miners, say=lambda _line: None, **faulty))
+        record = {k: v for k, v in asdict(result).items() if k not in ("decisions", "failures")}
+        record["wall_s"] = time.perf_counter() - started
+        runs.append(record)
+    lines = [
+        f"DR event through the whole controller (pyasic over TCP, farm in a child process), "
+        f"{args.miners} miners",
+        "",
+        "| faulty miners | trigger → every reduction answered | trigger → metered load under target "
+        "| sent / acknowledged / failed | extra stops | over target after |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in runs:
+        faults = ", ".join(f"{k} {v}" for k, v in r["faulty"].items() if v) or "none"
+        reached = "not reached" if r["time_to_target_s"] is None else f"{r['time_to_target_s']:.2f} s"
+        lines.append(
+            f"| {faults} | {r['trigger_to_acks_s']:.2f} s | {reached} | {r['sent']} / {r['acknowledged']} / "
+            f"{r['failed']} | {r['emergency_stops']} | {r['max_over_cap_mw']:.3f} MW |"
+        )
+    return {"runs": runs}, "\n".join(lines)
+
+
+PARTS["controller"] = _controller_part
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--only", default="miners,slurm", help="comma-separated parts: miners, slurm")
+    parser.add_argument("--only", default="miners,controller",
+                        help="comma-separated parts: miners, controller")
     parser.add_argument("--miners", type=int, default=1000, help="fake miners (default 1000)")
     parser.add_argument("--concurrency", type=int, default=1024,
                         help="PyasicFleet command concurrency (default 1024)")
@@ -246,15 +232,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     wanted = [p.strip() for p in args.only.split(",") if p.strip()]
-    unknown = [p for p in wanted if p not in {"miners", "slurm"}]
+    unknown = [p for p in wanted if p not in PARTS]
     if unknown:
-        parser.error(f"unknown part(s) {', '.join(unknown)}; choose from miners, slurm")
+        parser.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
     results: dict[str, Any] = json.loads(args.out.read_text()) if args.out.is_file() else {}
     results["machine"] = _machine()
     for part in wanted:
-        if part not in PARTS:
-            print(f"(part {part!r} is not implemented yet; its previous results are kept)", file=sys.stderr)
-            continue
         measured, table = PARTS[part](args)
         measured["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         results[part] = measured

@@ -158,3 +158,13 @@ def test_config_errors_name_the_key(change: tuple[str, str], message: str) -> No
 def test_a_config_without_a_control_table_is_refused() -> None:
     with pytest.raises(InputError, match=r"no \[control\] table"):
         parse_control_toml("[site]\nname = 'x'\n", "site.toml")
+
+
+def test_the_sample_configuration_in_the_docs_parses() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "control.md").read_text(encoding="utf-8")
+    sample = docs.split("```toml\n", 1)[1].split("```", 1)[0]
+    config = parse_control_toml(sample, "docs/control.md")
+    assert config.prices.source == "gridstatus"
+    assert config.live.stage_mw == 5.0
+    assert config.slurm is not None
+    assert config.slurm.preemptible_partitions == ("spot",)

@@ -159,7 +159,7 @@ class Controller:
     async def step(self, *, kind: str = "interval", at_utc: datetime | None = None) -> StepReport:
         """One cycle for the current interval (or a grid event's instant); idempotent per journal row."""
         at = at_utc or interval_start(self.clock.now(), self.step_s)
-        reading = await self.live.read(self.clock.now())
+        reading = await self.live.read(self.clock.now(), fleet=kind != "grid-event")
         events = self._events(self.clock.now())
         caps = [(e.start_utc, e.end_utc, e.target_mw) for e in events]
         cap_mw = self._cap_now(caps)

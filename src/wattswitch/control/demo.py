@@ -22,13 +22,13 @@ from pathlib import Path
 from wattswitch.control.clock import ReplayClock
 from wattswitch.control.controller import SafetySettings, StepReport
 from wattswitch.control.demo_site import DEMO_GROUP, demo_scenario
-from wattswitch.control.fake_miner import FakeMinerFarm, FakeMinerFarmThread
+from wattswitch.control.farm_process import FakeMinerFarmProcess
 from wattswitch.control.live_site import LiveSettings
 from wattswitch.control.memory_cluster import MemoryCluster
 from wattswitch.control.miner_sending import FleetSettings
 from wattswitch.control.prices import ReplayPriceFeed
 from wattswitch.control.pyasic_fleet import PyasicFleet
-from wattswitch.control.wiring import Journal, Wired, assemble
+from wattswitch.control.wiring import Journal, Wired, assemble, identify_listed
 from wattswitch.data.synthetic import PRICE_COLUMN, generate_rt_prices
 from wattswitch.model.equipment import JobSpec
 from wattswitch.model.scenario import Scenario
@@ -78,7 +78,7 @@ async def run_demo(
     if fail + hang + lie > miners:
         raise ValueError(f"{fail + hang + lie} faulty miners asked for, but only {miners} miners")
     scenario = replace(demo_scenario(miners, start_utc=DEMO_START_UTC - timedelta(hours=6)), step_s=STEP_S)
-    farm = FakeMinerFarm(miners).run_in_thread()
+    farm = FakeMinerFarmProcess(miners)
     farm.start()
     try:
         with tempfile.TemporaryDirectory(prefix="wattswitch-demo-") as folder:
@@ -91,18 +91,23 @@ async def run_demo(
 
 async def _run(
     scenario: Scenario,
-    farm: FakeMinerFarmThread,
+    farm: FakeMinerFarmProcess,
     folder: str,
     *,
     faults: tuple[int, int, int],
     target_share: float,
     say: Callable[[str], None],
 ) -> DemoResult:
-    settings = FleetSettings(timeout_s=1.0, retries=2, backoff_s=0.1)
+    settings = FleetSettings(timeout_s=1.0, retries=1, backoff_s=0.1)
     fleet = PyasicFleet(farm.addresses, settings=settings)
     started = time.monotonic()
-    identities = await fleet.discover()
-    say(f"discovered {len(identities)} fake miners through pyasic in {time.monotonic() - started:.2f} s")
+    group = scenario.asic_groups[0]
+    members = await identify_listed(fleet, {DEMO_GROUP: group}, dict.fromkeys(farm.addresses, DEMO_GROUP))
+    identified = sum(1 for i in members[DEMO_GROUP] if i.firmware != "unknown")
+    say(
+        f"identified {identified} of {len(farm.addresses)} fake miners through pyasic in "
+        f"{time.monotonic() - started:.2f} s"
+    )
     cluster = MemoryCluster(node_count=4, gpus_per_node=8)
     for k in range(4):
         cluster.submit(JobSpec(f"train-{k}", "python train.py", node_count=1, gpus_per_node=8))
@@ -111,7 +116,7 @@ async def _run(
     wired = assemble(
         scenario,
         fleet,
-        {DEMO_GROUP: identities},
+        members,
         Journal(str(Path(folder) / "journal.db"), "demo site", "threshold"),
         prices=feed,
         clock=clock,
@@ -129,7 +134,7 @@ async def _run(
 
 async def _drive(
     wired: Wired,
-    farm: FakeMinerFarmThread,
+    farm: FakeMinerFarmProcess,
     limit_mw: float,
     *,
     faults: tuple[int, int, int],

@@ -153,6 +153,7 @@ class LiveSite:
             cluster_nodes=cluster_nodes if cluster is not None else 0,
         )
         self._prices_by_t: dict[int, float] = {}
+        self._telemetry: tuple[MinerTelemetry, ...] | None = None
         self._calendar: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))
 
     # --- reading ---------------------------------------------------------------------------------
@@ -168,9 +169,15 @@ class LiveSite:
             self._prices_by_t[self.index(p.interval_start_utc)] = p.price_usd_per_mwh
         return len(points)
 
-    async def read(self, now_utc: datetime) -> Reading:
-        """Telemetry, jobs and the latest price; failures are noted, never raised."""
-        telemetry = tuple(await self.read_fleet())
+    async def read(self, now_utc: datetime, *, fleet: bool = True) -> Reading:
+        """Telemetry, jobs and the latest price; failures are noted, never raised.
+
+        ``fleet=False`` reuses the miners' last known state (kept current by ``apply``) instead of
+        reading them all: a demand-response step then starts sending stops at once.
+        """
+        if fleet or self._telemetry is None:
+            self._telemetry = tuple(await self.read_fleet())
+        telemetry = self._telemetry
         jobs: tuple[GpuJob, ...] | None = None
         cluster_error = None
         if self.cluster is not None:
@@ -336,6 +343,7 @@ class LiveSite:
             running = max(0, running - self._nodes_of(reading.jobs, paused))
             measured = self._track(outcome, telemetry, running)
 
+        self._telemetry = tuple(telemetry)
         measured = await self._ramp_up(
             plan,
             increases=increases,
@@ -346,6 +354,7 @@ class LiveSite:
             outcome=outcome,
         )
         outcome.measured_mw_after = measured
+        self._telemetry = tuple(telemetry)
         return outcome
 
     async def _ramp_up(

@@ -20,10 +20,10 @@ class FleetSettings:
 
     ``timeout_s`` bounds one attempt (connect, send, reply); a failed or timed-out attempt is
     retried ``retries`` times after ``backoff_s``, ``2 * backoff_s``, ``4 * backoff_s`` …;
-    at most ``concurrency`` attempts are in flight at once. Discovery runs at most
-    ``discovery_concurrency`` identifications at once: pyasic's identification is CPU-heavy (two
-    HTTP clients with TLS contexts per address) and gives up after its own 3 s, so 1,000 at once
-    on a small machine identify nothing.
+    at most ``concurrency`` attempts are in flight at once. Discovery and telemetry reads run at
+    most ``discovery_concurrency`` at once: pyasic's identification is CPU-heavy (two HTTP clients
+    with TLS contexts per address) and gives up after its own 3 s, so 1,000 at once on a small
+    machine identify nothing; a reading parses a large multicommand reply.
     """
 
     timeout_s: float = 2.0

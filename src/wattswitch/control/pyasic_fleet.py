@@ -260,6 +260,14 @@ class PyasicFleet:
         self._miners = {a: m for a, m in self._miners.items() if a in self._identities}
         return list(self._identities.values())
 
+    async def identify(self, addresses: Sequence[str]) -> list[MinerIdentity]:
+        """Try (again) to identify some addresses, keeping the miners already known; returns the
+        ones identified now (a second chance for miners that were busy or rebooting)."""
+        found = await gather_bounded(list(addresses), self._identify, self.settings.discovery_concurrency)
+        fresh = [i for i in found if i is not None]
+        self._identities.update({i.address: i for i in fresh})
+        return fresh
+
     async def _miner(self, address: str) -> tuple[Any, MinerIdentity]:
         if address not in self._identities:
             identity = await self._identify(address)
@@ -271,8 +279,9 @@ class PyasicFleet:
 
     # --- telemetry -----------------------------------------------------------------------------
     async def read(self) -> list[MinerTelemetry]:
-        """One reading per configured address (undiscovered ones are unreachable)."""
-        return await gather_bounded(self.addresses, self._read_one, self.settings.concurrency)
+        """One reading per configured address (undiscovered ones are unreachable). Readings parse a
+        lot of JSON, so at most ``discovery_concurrency`` run at once (each within its own timeout)."""
+        return await gather_bounded(self.addresses, self._read_one, self.settings.discovery_concurrency)
 
     async def _read_one(self, address: str) -> MinerTelemetry:
         if address not in self._identities:

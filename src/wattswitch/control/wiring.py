@@ -17,6 +17,7 @@ from wattswitch.control.config import ControlConfig
 from wattswitch.control.controller import Controller, SafetySettings, StepReport
 from wattswitch.control.live_site import LiveSettings, LiveSite
 from wattswitch.control.miner_sending import FleetSettings
+from wattswitch.control.nvml import NvmlPowerCaps
 from wattswitch.control.prices import GridstatusPriceFeed, ReplayPriceFeed
 from wattswitch.control.pyasic_fleet import PyasicFleet
 from wattswitch.control.slurm import SlurmCluster, SlurmSettings
@@ -28,6 +29,7 @@ from wattswitch.dispatch.threshold import ThresholdPolicy
 from wattswitch.errors import EquipmentError, InputError
 from wattswitch.model.default_scenario import default_scenario
 from wattswitch.model.equipment import GpuCluster, MinerFleet, MinerIdentity, PriceFeed
+from wattswitch.model.fleet import AsicGroup
 from wattswitch.model.scenario import Scenario
 from wattswitch.model.site_model import SiteModel, site_model
 from wattswitch.sim.engine import Policy
@@ -54,49 +56,59 @@ def config_scenario(config: ControlConfig) -> Scenario:
     return load_scenario(config.scenario) if config.scenario else default_scenario()
 
 
+async def identify_listed(
+    fleet: PyasicFleet, groups: dict[str, AsicGroup], group_of: dict[str, str]
+) -> dict[str, list[MinerIdentity]]:
+    """Identify the fleet's listed miners (silent ones get a second chance) and group them.
+
+    A listed address that still does not answer is kept at its group's nameplate: a silent miner
+    may well be drawing power, and the budget must count it (it reads as unreachable until it
+    answers, and is identified again when a command is sent to it).
+    """
+    found = {i.address: i for i in await fleet.discover()}
+    silent = [a for a in group_of if a not in found]
+    if silent:
+        found.update({i.address: i for i in await fleet.identify(silent)})
+    members: dict[str, list[MinerIdentity]] = {name: [] for name in dict.fromkeys(group_of.values())}
+    for address, name in group_of.items():
+        identity = found.get(address)
+        if identity is None:
+            group = groups[name]
+            log.warning(
+                "miner %s does not answer: budgeted at %s nameplate until it does", address, group.model
+            )
+            identity = MinerIdentity(address, group.model, "unknown", group.power_w, group.hashrate_th_s)
+        members[name].append(identity)
+    return members
+
+
 async def discover_fleet(
     config: ControlConfig, scenario: Scenario, settings: FleetSettings
 ) -> tuple[PyasicFleet, dict[str, list[MinerIdentity]]]:
-    """Discover each group's miners; returns one fleet over them and the group map.
+    """One fleet over every configured miner, grouped by the scenario's ASIC groups.
 
-    A *listed* address that does not answer is kept, at the group's nameplate: a silent miner may
-    well be drawing power, and the budget must count it (it reads as unreachable until it answers).
-    Addresses of a *subnet* are a scan: only the miners found there are kept.
+    Listed addresses are all kept (see :func:`identify_listed`); a subnet is a scan, so only the
+    miners found there count.
     """
     groups = {g.name: g for g in scenario.asic_groups}
-    members: dict[str, list[MinerIdentity]] = {}
+    group_of: dict[str, str] = {}
     for entry in config.miners:
         if entry.group not in groups:
             choices = ", ".join(groups)
             raise InputError(
                 "control.miners", f"group {entry.group!r} is not in the scenario", expected=choices
             )
-        group = groups[entry.group]
-        found: dict[str, MinerIdentity] = {}
-        if entry.addresses:
-            found.update(
-                {i.address: i for i in await PyasicFleet(entry.addresses, settings=settings).discover()}
-            )
-            for address in entry.addresses:
-                if address not in found:
-                    log.warning(
-                        "miner %s does not answer: budgeted at %s nameplate until it does",
-                        address,
-                        group.model,
-                    )
-                    found[address] = MinerIdentity(
-                        address, group.model, "unknown", group.power_w, group.hashrate_th_s
-                    )
+        for address in entry.addresses:
+            group_of.setdefault(address, entry.group)
         if entry.subnet:
-            scan = await PyasicFleet(subnet=entry.subnet, settings=settings).discover()
-            found.update({i.address: i for i in scan if i.address not in found})
-        members.setdefault(entry.group, []).extend(found.values())
-        log.info("group %s: %d miner(s)", entry.group, len(found))
-    everyone = [i.address for ids in members.values() for i in ids]
-    if not everyone:
+            for identity in await PyasicFleet(subnet=entry.subnet, settings=settings).discover():
+                group_of.setdefault(identity.address, entry.group)
+    if not group_of:
         raise EquipmentError("no miner answered at any configured address; check the control.miners tables")
-    fleet = PyasicFleet(everyone, settings=settings)
-    await fleet.discover()
+    fleet = PyasicFleet(list(group_of), settings=settings)
+    members = await identify_listed(fleet, groups, group_of)
+    for name, identities in members.items():
+        log.info("group %s: %d miner(s)", name, len(identities))
     return fleet, members
 
 
@@ -211,6 +223,8 @@ async def wire(
     fleet, members = await discover_fleet(config, scenario, settings)
     prices, clock = price_feed_and_clock(config)
     cluster, nodes = slurm_cluster(config)
+    with NvmlPowerCaps() as caps:  # said once at start: real caps, or modelled and why
+        log.warning("GPU power caps: %s", caps.describe())
     return assemble(
         scenario,
         fleet,
