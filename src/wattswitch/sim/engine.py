@@ -24,6 +24,7 @@ the run fails with :class:`InformationLeakError`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -270,16 +271,7 @@ class SimulatedSite:
         per_node_mw = site.training_node_busy_mw - site.training_node_idle_mw
         arrivals = inputs.training_arrivals_node_hours
         step_h = site.step_h
-        out = AppliedArrays(
-            asic_normal=normal,
-            asic_low=low,
-            training_nodes=np.zeros(periods),
-            inference_served=np.ones(periods),
-            reserved_served=np.ones(periods),
-            site_mw=np.zeros(periods),
-            clipped_mw=np.zeros(periods),
-            idle_off_mw=np.zeros(periods),
-        )
+        out = dataclasses.replace(AppliedArrays.empty(0, periods), asic_normal=normal, asic_low=low)
         enforced: list[tuple[int, float]] = []
         if requested.any():
             training = out.training_nodes
