@@ -11,10 +11,21 @@ import numpy as np
 
 from wattswitch.dispatch.lp import Plan, Window
 from wattswitch.dispatch.oracle_prefix import solve_prefix
+from wattswitch.dispatch.oracle_split import solve_split
 from wattswitch.dispatch.rows import DecisionArrays
 from wattswitch.model.inputs import SiteInputs
 from wattswitch.model.observation import Decision, Observation
 from wattswitch.model.site_model import SiteModel
+
+
+def solve_oracle(site: SiteModel, window: Window) -> Plan:
+    """The optimum of :func:`~wattswitch.dispatch.lp.solve_window`'s LP over a long window.
+
+    First by the split method (a training greedy plus small ASIC LPs, accepted only with a proof
+    of optimality: ≈ 14× faster on a year at 5 min), else as one LP with the training backlog as
+    prefix sums (≈ 3× faster than the chain of ``solve_window``).
+    """
+    return solve_split(site, window) or solve_prefix(site, window)
 
 
 class OraclePolicy:
@@ -36,8 +47,7 @@ class OraclePolicy:
             on_fraction_before=np.ones(site.asic_count),
             backlog_before_node_hours=0.0,
         )
-        # the same LP as solve_window, with the training backlog as prefix sums (≈ 3× faster)
-        self.plan: Plan = solve_prefix(site, window)
+        self.plan: Plan = solve_oracle(site, window)
 
     def decide(self, observation: Observation) -> Decision:
         """The plan's split for this interval."""
