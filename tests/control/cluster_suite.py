@@ -32,7 +32,7 @@ class SuiteCluster(GpuCluster, Protocol):
     def suspend_many(self, job_ids: Sequence[str]) -> dict[str, str]: ...
 
 
-def poll(check: Callable[[], T | None], what: str, timeout_s: float = 30.0) -> T:
+def poll(check: Callable[[], T | None], what: str, timeout_s: float = 60.0) -> T:
     deadline = time.monotonic() + timeout_s
     while True:
         value = check()

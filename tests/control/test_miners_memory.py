@@ -42,6 +42,11 @@ class TestMemoryFleetLuxOS(MemoryHarness):
     FIRMWARE_NAME = "luxos"
 
 
+class TestMemoryFleetBraiins(MemoryHarness):
+    FIRMWARE = "braiins"
+    FIRMWARE_NAME = "braiins"
+
+
 class TestMemoryFleetStock(MemoryHarness):
     FIRMWARE = "stock"
     FIRMWARE_NAME = "stock"

@@ -13,8 +13,19 @@ Personalities:
 * **stock Antminer**: identification and data over RPC, plus (when port 80 of its address can be
   bound, i.e. as root) the web UI with HTTP Digest auth (``root``/``root``) that pyasic uses for
   stop/resume (``get_miner_conf.cgi``/``set_miner_conf.cgi``) and some data.
+* **Braiins OS+** ("BOSer"): identification and the cgminer-style reads over RPC (``version``
+  says BOSminer, ``devdetails`` names the model "Bitmain Antminer ..."), plus the gRPC API on port
+  50051 (HTTP/2, grpclib, the protobuf messages bundled with pyasic): ``AuthenticationService/Login``
+  (``root``/``root``; the token comes back in the ``authorization`` initial metadata and every other
+  call must carry it), ``ActionsService`` PauseMining/ResumeMining, ``PerformanceService``
+  SetPowerTarget/GetActivePerformanceMode and the ``MinerService``/``CoolingService`` reads. The
+  simulated tuner settles on the highest preset at or below the power target (a target below
+  the lowest preset is refused with INVALID_ARGUMENT, as the firmware refuses targets outside its
+  constraints).
 
-The physics (power by state, fault modes) is :class:`~wattswitch.control.memory_fleet.SimulatedMiner`.
+The physics (power by state, fault modes) is :class:`~wattswitch.control.memory_fleet.SimulatedMiner`;
+the fault modes apply to every protocol (gRPC: ``fail`` answers with status INTERNAL, ``hang`` never
+answers, ``down`` refuses connections).
 :class:`FakeMinerFarm` starts N of them; its :meth:`~FakeMinerFarm.total_power_w` is the meter.
 """
 
@@ -22,15 +33,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
+import importlib
 import json
 import random
 import secrets
 import threading
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import Future
 from types import TracebackType
 from typing import Any
+
+from grpclib import GRPCError, Status
+from grpclib.const import Cardinality, Handler
+from grpclib.encoding.proto import ProtoCodec
+from grpclib.server import Server, Stream
 
 from wattswitch.control.memory_fleet import (
     FAULT_MODES,
@@ -43,6 +62,11 @@ from wattswitch.control.miner_sending import raise_fd_limit
 
 RPC_PORT = 4028
 WEB_PORT = 80
+GRPC_PORT = 50051
+BOSMINER_VERSION = "0.2.0"
+BOS_VERSION = "2024-06-04-0-c8a2a4a4-24.06-plus"
+BOS_CHAIN_OFFSET = 6  # BOSminer numbers an S19's hash chains 6, 7, 8
+GRPC_TOKEN_TIMEOUT_S = 3600
 MAX_REQUEST_BYTES = 65536
 LUXOS_VERSION = "2024.5.1"
 DIGEST_REALM = "antMiner Configuration"
@@ -103,7 +127,8 @@ def parse_request(data: bytes) -> JsonDict | None:
 
 
 class FakeMiner:
-    """One fake miner: RPC server on ``address:rpc_port`` (and the stock web UI on ``web_port``)."""
+    """One fake miner: RPC server on ``address:rpc_port`` (and the stock web UI on ``web_port``,
+    the Braiins OS+ gRPC API on ``grpc_port``)."""
 
     def __init__(
         self,
@@ -111,21 +136,27 @@ class FakeMiner:
         *,
         rpc_port: int = RPC_PORT,
         web_port: int | None = WEB_PORT,
+        grpc_port: int = GRPC_PORT,
         reply_delay_s: float = 0.0,
     ) -> None:
         self.sim = sim
         self.address = sim.address
         self.rpc_port = rpc_port
         self.web_port = web_port if sim.firmware == "stock" else None
+        self.grpc_port = grpc_port if sim.firmware == "braiins" else None
         self.web_enabled = False
         self.reply_delay_s = reply_delay_s  # firmware + network latency before each answer
         self._rpc_server: asyncio.Server | None = None
         self._web_server: asyncio.Server | None = None
+        self._grpc_server: Server | None = None
         self._connections: dict[asyncio.Task[Any], asyncio.StreamWriter] = {}
         self._closing = asyncio.Event()
         self._session_id = ""
         self._atm_enabled = True
         self._nonce = secrets.token_hex(16)
+        self._token = secrets.token_hex(16)
+        self.power_target_w = round(sim.spec.power_w)  # BOS+ tuner target (what the firmware reports)
+        self._grpc_replies: dict[tuple[Any, ...], bytes] = {}  # encoded read replies by state
         self._mac = "02:00:" + ":".join(f"{int(x):02X}" for x in self.address.split("."))
         self.requests = 0
 
@@ -154,12 +185,25 @@ class FakeMiner:
                 await self.close()
                 raise
             self.web_enabled = self._web_server is not None
+        if self.grpc_port is not None:
+            grpc_server = Server([_GrpcServices(self)], codec=_PreEncodedProtoCodec())
+            try:
+                await grpc_server.start(self.address, self.grpc_port)
+            except OSError as exc:
+                await self.close()
+                where = f"{self.address}:{self.grpc_port}"
+                raise OSError(exc.errno, f"fake miner {where}: cannot listen (gRPC): {exc}") from exc
+            self._grpc_server = grpc_server
 
     async def _stop_listening(self) -> None:
         for server in (self._rpc_server, self._web_server):
             if server is not None:
                 server.close()
                 await server.wait_closed()
+        grpc_server, self._grpc_server = self._grpc_server, None
+        if grpc_server is not None:
+            grpc_server.close()  # also cancels the calls in progress (hanging ones included)
+            await grpc_server.wait_closed()
 
     async def set_mode(self, mode: FaultMode) -> None:
         """Change the fault mode; ``down`` closes the listeners (connections are refused)."""
@@ -258,7 +302,11 @@ class FakeMiner:
     def _rpc_one(self, command: str, parameter: str) -> JsonDict:
         if self.sim.mode == "fail":
             return {"STATUS": _status(False, "fake miner told to fail", 45, self._description()), "id": 1}
-        handlers = self._luxos_commands() if self.sim.firmware == "luxos" else self._stock_commands()
+        handlers = {
+            "luxos": self._luxos_commands,
+            "stock": self._stock_commands,
+            "braiins": self._bos_commands,
+        }[self.sim.firmware]()
         handler = handlers.get(command)
         if handler is None:
             return {"STATUS": _status(False, "Invalid command", 14, self._description()), "id": 1}
@@ -266,7 +314,11 @@ class FakeMiner:
         return body
 
     def _description(self) -> str:
-        return f"LUXminer {LUXOS_VERSION}" if self.sim.firmware == "luxos" else "bmminer 1.0.0"
+        return {
+            "luxos": f"LUXminer {LUXOS_VERSION}",
+            "stock": "bmminer 1.0.0",
+            "braiins": f"BOSminer bosminer-plus-tuner {BOSMINER_VERSION}",
+        }[self.sim.firmware]
 
     def _ok(self, msg: str, code: int, **sections: Any) -> JsonDict:
         return {"STATUS": _status(True, msg, code, self._description()), **sections, "id": 1}
@@ -574,6 +626,377 @@ class FakeMiner:
             ],
         )
 
+    # --- Braiins OS+ (BOSminer) RPC ------------------------------------------------------------
+    def _bos_commands(self) -> dict[str, Any]:
+        return {
+            "version": self._bos_version,
+            "devdetails": self._bos_devdetails,
+            "summary": self._bos_summary,
+            "devs": self._bos_devs,
+            "pools": self._pools,
+            "tunerstatus": self._bos_tunerstatus,
+        }
+
+    def _bos_version(self, _p: str) -> JsonDict:
+        return self._ok("BOSminer versions", 22, VERSION=[{"BOSminer": BOSMINER_VERSION, "API": "3.7"}])
+
+    def _bos_devdetails(self, _p: str) -> JsonDict:
+        return self._ok(
+            "Device Details",
+            69,
+            DEVDETAILS=[
+                {
+                    "DEVDETAILS": i,
+                    "Name": "",
+                    "ID": BOS_CHAIN_OFFSET + i,
+                    "Driver": "",
+                    "Kernel": "",
+                    "Model": f"Bitmain {self.sim.spec.model}",
+                    "Device Path": "",
+                    "Chips": 110,
+                    "Frequency": float(self.sim.reported_profile.frequency_mhz),
+                    "Voltage": 13.0,
+                }
+                for i in range(HASHBOARDS)
+            ],
+        )
+
+    def _bos_summary(self, _p: str) -> JsonDict:
+        mhs = round(self._ghs() * 1000.0, 2)
+        return self._ok(
+            "Summary",
+            11,
+            SUMMARY=[
+                {
+                    "Elapsed": self.sim.uptime_s,
+                    "MHS av": mhs,
+                    "MHS 5s": mhs,
+                    "MHS 1m": mhs,
+                    "MHS 5m": mhs,
+                    "MHS 15m": mhs,
+                    "Accepted": 1000,
+                    "Rejected": 1,
+                    "Hardware Errors": 0,
+                }
+            ],
+        )
+
+    def _bos_devs(self, _p: str) -> JsonDict:
+        mhs = round(self._ghs() * 1000.0 / HASHBOARDS, 2)
+        return self._ok(
+            f"{HASHBOARDS} ASC(s)",
+            9,
+            DEVS=[
+                {
+                    "ASC": i,
+                    "ID": BOS_CHAIN_OFFSET + i,
+                    "Enabled": "Y",
+                    "Status": "Alive",
+                    "Temperature": round(self.sim.board_temperature_c(), 1),
+                    "MHS av": mhs,
+                    "MHS 5s": mhs,
+                    "MHS 1m": mhs,
+                }
+                for i in range(HASHBOARDS)
+            ],
+        )
+
+    def _bos_tunerstatus(self, _p: str) -> JsonDict:
+        status = "Stable" if self.sim.reported_mining else "Paused"
+        return self._ok(
+            "Tuner Status",
+            68,
+            TUNERSTATUS=[
+                {
+                    "PowerLimit": self.power_target_w,
+                    "ApproximateMinerPowerConsumption": round(self.sim.power_w),
+                    "TunerChainStatus": [
+                        {"HashchainIndex": BOS_CHAIN_OFFSET + i, "Iteration": 0, "Status": status}
+                        for i in range(HASHBOARDS)
+                    ],
+                }
+            ],
+        )
+
+    # --- Braiins OS+ gRPC (port 50051) -----------------------------------------------------------
+    def grpc_authorized(self, metadata: Any) -> bool:
+        """True when the call carries this miner's login token."""
+        token = metadata.get("authorization") if metadata is not None else None
+        return isinstance(token, str) and secrets.compare_digest(token, self._token)
+
+    def grpc_login(self, username: str, password: str) -> str:
+        """The session token for valid credentials (GRPCError UNAUTHENTICATED otherwise)."""
+        if username != WEB_USER or password != WEB_PASSWORD:
+            raise GRPCError(Status.UNAUTHENTICATED, "invalid username or password")
+        return self._token
+
+    def grpc_pause(self) -> bool:
+        """PauseMining; True when it was paused already."""
+        already = not self.sim.reported_mining
+        self.sim.stop()
+        return already
+
+    def grpc_resume(self) -> bool:
+        """ResumeMining; True when it was mining already."""
+        already = self.sim.reported_mining
+        self.sim.resume()
+        return already
+
+    def grpc_set_power_target(self, watt: int) -> int:
+        """SetPowerTarget: the tuner settles on the highest preset at or below ``watt``; returns
+        the target as the firmware reports it (GRPCError INVALID_ARGUMENT when out of range)."""
+        profile = self.sim.profile_for_limit(watt)
+        if profile is None or watt > 2 * self.sim.spec.power_w:
+            low, high = round(self.sim.profiles[0].power_w), round(2 * self.sim.spec.power_w)
+            raise GRPCError(
+                Status.INVALID_ARGUMENT, f"power target {watt} W is out of range [{low} W, {high} W]"
+            )
+        self.sim.set_profile(profile.name)
+        self.power_target_w = watt
+        return watt
+
+    def grpc_reading(self) -> JsonDict:
+        """What the gRPC reads report now: watts, per-board hashrate (GH/s) and temperatures."""
+        return {
+            "watt": round(self.sim.power_w),
+            "ghs": self._ghs(),
+            "board_ghs": self._ghs() / HASHBOARDS,
+            "nominal_ghs": self.sim.reported_profile.hashrate_th_s * 1000.0,
+            "chip_c": round(self.sim.chip_temperature_c(), 1),
+            "pcb_c": round(self.sim.board_temperature_c(), 1),
+            "fan_rpm": 3000 if self.sim.mining else 1200,
+            "paused": not self.sim.reported_mining,
+        }
+
+    def grpc_mapping(self) -> dict[str, Handler]:
+        """The gRPC methods this fake serves, by path (grpclib's ``__mapping__``)."""
+        pb = bos_proto()
+        calls: dict[str, tuple[Any, Any, Any, bool]] = {
+            "AuthenticationService/Login": (self._grpc_login, pb.LoginRequest, pb.LoginResponse, False),
+            "ActionsService/PauseMining": (
+                self._grpc_pause_mining,
+                pb.PauseMiningRequest,
+                pb.PauseMiningResponse,
+                True,
+            ),
+            "ActionsService/ResumeMining": (
+                self._grpc_resume_mining,
+                pb.ResumeMiningRequest,
+                pb.ResumeMiningResponse,
+                True,
+            ),
+            "ActionsService/GetLocateDeviceStatus": (
+                self._grpc_locate_device_status,
+                pb.GetLocateDeviceStatusRequest,
+                pb.LocateDeviceStatusResponse,
+                True,
+            ),
+            "PerformanceService/SetPowerTarget": (
+                self._grpc_set_power_target,
+                pb.SetPowerTargetRequest,
+                pb.SetPowerTargetResponse,
+                True,
+            ),
+            "PerformanceService/GetActivePerformanceMode": (
+                self._grpc_performance_mode,
+                pb.GetPerformanceModeRequest,
+                pb.PerformanceMode,
+                True,
+            ),
+            "MinerService/GetMinerStats": (
+                self._grpc_miner_stats,
+                pb.GetMinerStatsRequest,
+                pb.GetMinerStatsResponse,
+                True,
+            ),
+            "MinerService/GetHashboards": (
+                self._grpc_hashboards,
+                pb.GetHashboardsRequest,
+                pb.GetHashboardsResponse,
+                True,
+            ),
+            "MinerService/GetMinerDetails": (
+                self._grpc_miner_details,
+                pb.GetMinerDetailsRequest,
+                pb.GetMinerDetailsResponse,
+                True,
+            ),
+            "CoolingService/GetCoolingState": (
+                self._grpc_cooling_state,
+                pb.GetCoolingStateRequest,
+                pb.GetCoolingStateResponse,
+                True,
+            ),
+            "ConfigurationService/GetMinerConfiguration": (
+                self._grpc_configuration,
+                pb.GetMinerConfigurationRequest,
+                pb.GetMinerConfigurationResponse,
+                True,
+            ),
+            "PoolService/GetPoolGroups": (
+                self._grpc_pool_groups,
+                pb.GetPoolGroupsRequest,
+                pb.GetPoolGroupsResponse,
+                True,
+            ),
+        }
+        changes = {"Login", "PauseMining", "ResumeMining", "SetPowerTarget"}
+        return {
+            f"/braiins.bos.v1.{name}": Handler(
+                self._grpc_handler(answer, privileged, cached=name.split("/")[1] not in changes),
+                Cardinality.UNARY_UNARY,
+                request,
+                reply,
+            )
+            for name, (answer, request, reply, privileged) in calls.items()
+        }
+
+    def _grpc_handler(self, answer: Any, privileged: bool, *, cached: bool) -> Any:
+        """A unary grpclib handler: fault modes, latency and the token check, then ``answer``
+        (request -> (reply, initial metadata or None)); ``cached`` replies (reads, whose requests
+        carry nothing) are encoded once per miner state."""
+
+        async def handle(stream: Stream[Any, Any]) -> None:
+            request = await stream.recv_message()
+            self.requests += 1
+            if self.sim.mode == "hang":
+                await self._hang()
+                raise GRPCError(Status.UNAVAILABLE, "fake miner shutting down")
+            if self.reply_delay_s:
+                await asyncio.sleep(self.reply_delay_s)
+            if self.sim.mode == "fail":
+                raise GRPCError(Status.INTERNAL, "fake miner told to fail")
+            if privileged and not self.grpc_authorized(stream.metadata):
+                raise GRPCError(Status.UNAUTHENTICATED, "missing or invalid authorization token")
+            if cached:
+                key = (answer.__name__, self.sim.uptime_s, self.power_target_w, *self.grpc_reading().values())
+                reply = self._grpc_replies.get(key)
+                if reply is None:
+                    if len(self._grpc_replies) > 64:
+                        self._grpc_replies.clear()
+                    reply = self._grpc_replies[key] = bytes(answer(request)[0])
+                metadata = None
+            else:
+                reply, metadata = answer(request)
+            if metadata is not None:
+                await stream.send_initial_metadata(metadata=metadata)
+            await stream.send_message(reply)
+
+        return handle
+
+    def _grpc_login(self, request: Any) -> tuple[Any, dict[str, str] | None]:
+        token = self.grpc_login(request.username, request.password)
+        reply = bos_proto().LoginResponse(token=token, timeout_s=GRPC_TOKEN_TIMEOUT_S)
+        return reply, {"authorization": token}
+
+    def _grpc_pause_mining(self, _request: Any) -> tuple[Any, None]:
+        return bos_proto().PauseMiningResponse(already_paused=self.grpc_pause()), None
+
+    def _grpc_resume_mining(self, _request: Any) -> tuple[Any, None]:
+        return bos_proto().ResumeMiningResponse(already_mining=self.grpc_resume()), None
+
+    def _grpc_locate_device_status(self, _request: Any) -> tuple[Any, None]:
+        return bos_proto().LocateDeviceStatusResponse(enabled=False), None
+
+    def _grpc_set_power_target(self, request: Any) -> tuple[Any, None]:
+        pb = bos_proto()
+        watt = self.grpc_set_power_target(int(request.power_target.watt))
+        return pb.SetPowerTargetResponse(power_target=pb.Power(watt=watt)), None
+
+    def _grpc_performance_mode(self, _request: Any) -> tuple[Any, None]:
+        pb = bos_proto()
+        target = pb.PowerTargetMode(power_target=pb.Power(watt=self.power_target_w))
+        return pb.PerformanceMode(tuner_mode=pb.TunerPerformanceMode(power_target=target)), None
+
+    def _solver_stats(self, ghs: float, nominal_ghs: float) -> Any:
+        pb = bos_proto()
+        rate = pb.GigaHashrate(gigahash_per_second=ghs)
+        return pb.WorkSolverStats(
+            real_hashrate=pb.RealHashrate(last_5_s=rate, last_1_m=rate),
+            nominal_hashrate=pb.GigaHashrate(gigahash_per_second=nominal_ghs),
+        )
+
+    def _grpc_miner_stats(self, _request: Any) -> tuple[Any, None]:
+        pb = bos_proto()
+        now = self.grpc_reading()
+        return (
+            pb.GetMinerStatsResponse(
+                miner_stats=self._solver_stats(now["ghs"], now["nominal_ghs"]),
+                power_stats=pb.MinerPowerStats(approximated_consumption=pb.Power(watt=now["watt"])),
+            ),
+            None,
+        )
+
+    def _grpc_hashboards(self, _request: Any) -> tuple[Any, None]:
+        pb = bos_proto()
+        now = self.grpc_reading()
+        boards = [
+            pb.Hashboard(
+                id=str(BOS_CHAIN_OFFSET + i),
+                enabled=True,
+                chips_count=110,
+                highest_chip_temp=pb.TemperatureSensor(
+                    location=pb.SensorLocation.CHIP, temperature=pb.Temperature(degree_c=now["chip_c"])
+                ),
+                board_temp=pb.Temperature(degree_c=now["pcb_c"]),
+                stats=self._solver_stats(now["board_ghs"], now["nominal_ghs"] / HASHBOARDS),
+                model=self.sim.spec.model,
+                serial_number=f"FAKEHB{i}",
+            )
+            for i in range(HASHBOARDS)
+        ]
+        return pb.GetHashboardsResponse(hashboards=boards), None
+
+    def _grpc_miner_details(self, _request: Any) -> tuple[Any, None]:
+        pb = bos_proto()
+        now = self.grpc_reading()
+        return (
+            pb.GetMinerDetailsResponse(
+                uid=self._mac.replace(":", ""),
+                miner_identity=pb.MinerIdentity(
+                    brand=pb.MinerBrand.ANTMINER, name=self.sim.spec.model, miner_model=self.sim.spec.model
+                ),
+                bos_version=pb.BosVersion(current=BOS_VERSION, major="24.06", bos_plus=True),
+                hostname=f"bos-{self.address.replace('.', '-')}",
+                mac_address=self._mac.lower(),
+                sticker_hashrate=pb.GigaHashrate(gigahash_per_second=self.sim.spec.hashrate_th_s * 1000.0),
+                bosminer_uptime_s=self.sim.uptime_s,
+                system_uptime_s=self.sim.uptime_s,
+                status=pb.MinerStatus.PAUSED if now["paused"] else pb.MinerStatus.NORMAL,
+                serial_number=f"FAKE{self._mac.replace(':', '')}",
+            ),
+            None,
+        )
+
+    def _grpc_cooling_state(self, _request: Any) -> tuple[Any, None]:
+        pb = bos_proto()
+        now = self.grpc_reading()
+        hottest = pb.TemperatureSensor(
+            location=pb.SensorLocation.CHIP, temperature=pb.Temperature(degree_c=now["chip_c"])
+        )
+        fans = [pb.FanState(position=i, rpm=now["fan_rpm"], target_speed_ratio=0.5) for i in range(FANS)]
+        return pb.GetCoolingStateResponse(fans=fans, highest_temperature=hottest), None
+
+    def _grpc_configuration(self, _request: Any) -> tuple[Any, None]:
+        pb = bos_proto()
+        pool = pb.PoolConfiguration(uid="1", url=POOL_URL, user="wattswitch.fake", password="x", enabled=True)
+        group = pb.PoolGroupConfiguration(uid="1", name="default", quota=pb.Quota(value=1), pools=[pool])
+        tuner = pb.TunerConfiguration(
+            enabled=True,
+            tuner_mode=pb.TunerMode.POWER_TARGET,
+            power_target=pb.Power(watt=self.power_target_w),
+        )
+        return pb.GetMinerConfigurationResponse(pool_groups=[group], tuner=tuner), None
+
+    def _grpc_pool_groups(self, _request: Any) -> tuple[Any, None]:
+        pb = bos_proto()
+        stats = pb.PoolStats(accepted_shares=1000, rejected_shares=1, generated_work=1001)
+        pool = pb.Pool(
+            uid="1", url=POOL_URL, user="wattswitch.fake", enabled=True, alive=True, active=True, stats=stats
+        )
+        group = pb.PoolGroup(name="default", quota=pb.Quota(value=1), pools=[pool])
+        return pb.GetPoolGroupsResponse(pool_groups=[group]), None
+
     # --- stock Antminer web UI (port 80, HTTP Digest) ------------------------------------------
     async def _web_exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await reader.readuntil(b"\r\n\r\n")
@@ -726,6 +1149,35 @@ class FakeMiner:
         return {"blink": False}
 
 
+@functools.cache
+def bos_proto() -> Any:
+    """The Braiins OS+ protobuf messages bundled with pyasic (``braiins.bos.v1``), imported on
+    first use: importing pyasic takes a second or more."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # pyasic 0.79 warns on import
+        return importlib.import_module("pyasic.web.braiins_os.proto.braiins.bos.v1")
+
+
+class _PreEncodedProtoCodec(ProtoCodec):
+    """grpclib's protobuf codec that also sends already-encoded replies as they are (betterproto
+    encodes in pure Python, a few ms per reply: the fake caches the bytes of its reads)."""
+
+    def encode(self, message: Any, message_type: Any) -> bytes:
+        if isinstance(message, bytes):
+            return message
+        return super().encode(message, message_type)
+
+
+class _GrpcServices:
+    """grpclib ``IServable`` over a fake miner's method table."""
+
+    def __init__(self, miner: FakeMiner) -> None:
+        self._miner = miner
+
+    def __mapping__(self) -> dict[str, Handler]:
+        return self._miner.grpc_mapping()
+
+
 def _md5(text: str) -> str:
     return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
 
@@ -767,6 +1219,7 @@ class FakeMinerFarm:
         first_address: str | None = None,
         rpc_port: int = RPC_PORT,
         web_port: int | None = WEB_PORT,
+        grpc_port: int = GRPC_PORT,
         transition_s: float = 0.0,
         reply_delay_s: float = 0.0,
     ) -> None:
@@ -781,6 +1234,7 @@ class FakeMinerFarm:
         self.first_address = first_address
         self.rpc_port = rpc_port
         self.web_port = web_port
+        self.grpc_port = grpc_port
         self.transition_s = transition_s
         self.reply_delay_s = reply_delay_s
         self.miners: dict[str, FakeMiner] = {}
@@ -832,7 +1286,11 @@ class FakeMinerFarm:
         for address, firmware in zip(consecutive_addresses(first, self.count), self.firmwares, strict=True):
             sim = SimulatedMiner(address, self.model, firmware, transition_s=self.transition_s)
             fake = FakeMiner(
-                sim, rpc_port=self.rpc_port, web_port=self.web_port, reply_delay_s=self.reply_delay_s
+                sim,
+                rpc_port=self.rpc_port,
+                web_port=self.web_port,
+                grpc_port=self.grpc_port,
+                reply_delay_s=self.reply_delay_s,
             )
             self.miners[address] = fake
             await fake.start()

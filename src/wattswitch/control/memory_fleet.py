@@ -30,7 +30,7 @@ from wattswitch.model.equipment import CommandResult, MinerCommand, MinerIdentit
 # answers; lie: acknowledges commands but keeps its state; down: refuses connections.
 FaultMode = Literal["ok", "fail", "hang", "lie", "down"]
 FAULT_MODES: tuple[FaultMode, ...] = get_args(FaultMode)
-Firmware = Literal["luxos", "stock"]
+Firmware = Literal["luxos", "stock", "braiins"]
 FIRMWARES: tuple[Firmware, ...] = get_args(Firmware)
 
 # A sleeping miner keeps its control board and fans running: a few per cent of nameplate
@@ -159,7 +159,7 @@ class SimulatedMiner:
 
     def telemetry(self) -> MinerTelemetry:
         """A truthful reading (the fleets refuse to read a miner in a fault mode)."""
-        limit = self.reported_profile.power_w if self.firmware == "luxos" else None
+        limit = self.reported_profile.power_w if self.firmware != "stock" else None
         return MinerTelemetry(
             self.address, True, self.power_w, self.hashrate_th_s, limit, self.chip_temperature_c()
         )

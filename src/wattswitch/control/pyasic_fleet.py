@@ -10,6 +10,12 @@ Firmware differences:
 
 * LuxOS answers stop/resume/profile changes over its RPC; its acknowledgement is trusted as an
   acknowledgement (telemetry still decides whether the miner really curtailed).
+* Braiins OS+ ("BOSer") is identified over RPC and driven over its gRPC API (port 50051):
+  stop/resume are PauseMining/ResumeMining, a power limit is SetPowerTarget — pyasic checks that
+  the target the firmware reports back is the one asked for, so that acknowledgement is trusted
+  like LuxOS's (telemetry still decides). A target the firmware refuses as out of range
+  (INVALID_ARGUMENT) fails without retries. The login token is fetched at discovery and renewed by
+  pyasic when the miner no longer accepts it.
 * Stock Antminer stop/resume go over the web UI, and pyasic returns True whatever happened; the
   adapter reads the config back (``bitmain-work-mode``) and fails the command when it cannot
   confirm it. Stock firmware reports no watts: power is estimated from hashrate and the nameplate
@@ -19,7 +25,8 @@ pyasic quirks handled here: its RPC socket is left open when a read times out or
 (an unclosed-transport warning per hung miner) and a refused connection reads as an empty,
 *successful* reply; each miner's RPC gets a transport that always closes its socket, turns
 connection errors into ``APIError`` (which pyasic's own code paths handle) and records what
-failed so results can say why.
+failed so results can say why. pyasic's BOS+ calls swallow gRPC errors into ``False``/missing data,
+so the gRPC client is wrapped too, to record the status and message of each failed call.
 """
 
 from __future__ import annotations
@@ -50,6 +57,9 @@ with warnings.catch_warnings():
     import pyasic  # type: ignore[import-untyped]
     from pyasic.errors import APIError  # type: ignore[import-untyped]
     from pyasic.miners.data import DataOptions  # type: ignore[import-untyped]
+    from pyasic.web.braiins_os import BOSerWebAPI  # type: ignore[import-untyped]
+
+from grpclib import GRPCError
 
 MAX_SUBNET_HOSTS = 65536
 READ_OPTIONS = (
@@ -68,6 +78,8 @@ FIRMWARE_NAMES = {
     "Hive": "hiveon",
     "MaraFW": "marathon",
 }
+# gRPC statuses that mean "the firmware will not do this", so retrying cannot help
+GRPC_REFUSALS = ("INVALID_ARGUMENT", "OUT_OF_RANGE", "PERMISSION_DENIED", "UNIMPLEMENTED")
 STOCK_NOTE = (
     "note: stock Antminer firmware — pyasic does not check the reply; acknowledged by reading the "
     "config back (bitmain-work-mode), verify by telemetry"
@@ -135,6 +147,34 @@ def _install_transport(miner: Any) -> None:
 
     rpc.send_command = send_command
     rpc._wattswitch_transport = True
+
+
+def _grpc_failure(exc: BaseException) -> str:
+    """What went wrong in one gRPC call (pyasic wraps GRPCError/ConnectionError in APIError)."""
+    cause = exc.__cause__ if isinstance(exc, APIError) and exc.__cause__ is not None else exc
+    if isinstance(cause, GRPCError):
+        return f"{cause.status.name}: {cause.message or 'no message'}"
+    if isinstance(cause, OSError):
+        return f"cannot connect: {cause.strerror or cause}"
+    return f"{type(cause).__name__}: {cause}"
+
+
+def _install_grpc_recording(miner: Any) -> None:
+    """Record the failures of a BOS+ miner's gRPC calls (pyasic turns them into False / no data)."""
+    web = getattr(miner, "web", None)
+    if not isinstance(web, BOSerWebAPI) or getattr(web, "_wattswitch_transport", False):
+        return
+    original = web.send_command
+
+    async def send_command(command: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await original(command, *args, **kwargs)
+        except Exception as exc:
+            _record(f"gRPC {web.ip}:{web.port} {command}: {_grpc_failure(exc)}")
+            raise
+
+    web.send_command = send_command
+    web._wattswitch_transport = True
 
 
 def _model_name(miner: Any) -> str:
@@ -239,9 +279,12 @@ class PyasicFleet:
             )
             return None
         _install_transport(miner)
+        _install_grpc_recording(miner)
         firmware = _firmware_name(miner)
         if firmware == "luxos":
             await self._open_session(miner)
+        elif isinstance(getattr(miner, "web", None), BOSerWebAPI):
+            await self._grpc_login(miner)
         self._miners[address] = miner
         self.discovery_errors.pop(address, None)
         return MinerIdentity(address, model, firmware, spec.power_w, spec.hashrate_th_s)
@@ -251,6 +294,12 @@ class PyasicFleet:
         (best effort: without it, the first command logs on)."""
         with contextlib.suppress(TimeoutError, APIError, LookupError):
             await asyncio.wait_for(miner.rpc.auth(), self.settings.timeout_s)
+
+    async def _grpc_login(self, miner: Any) -> None:
+        """Fetch the BOS+ gRPC token now (best effort, as the LuxOS session): otherwise the first
+        command, or each call of the first reading, logs in first."""
+        with contextlib.suppress(TimeoutError, APIError, GRPCError, OSError):
+            await asyncio.wait_for(miner.web.auth(), self.settings.timeout_s)
 
     async def discover(self) -> list[MinerIdentity]:
         """Identify every address concurrently; the silent ones are left out (reason kept in
@@ -309,19 +358,21 @@ class PyasicFleet:
         if hashrate is None and data.wattage is None:
             why = _summarise(failures) or "empty replies"
             return MinerTelemetry(address, False, error=f"miner {address}: no telemetry ({why})")
-        return self._telemetry(identity, data, hashrate or 0.0)
+        return self._telemetry(identity, data, hashrate or 0.0, _summarise(failures))
 
     @staticmethod
-    def _telemetry(identity: MinerIdentity, data: Any, hashrate: float) -> MinerTelemetry:
+    def _telemetry(identity: MinerIdentity, data: Any, hashrate: float, failed: str = "") -> MinerTelemetry:
         note = None
         if data.wattage is not None:
             power = float(data.wattage)
         else:
             power = identity.nameplate_power_w * hashrate / identity.nameplate_hashrate_th_s
-            note = (
-                f"note: {identity.firmware} firmware reports no watts; power_w estimated from hashrate "
-                f"at nameplate efficiency"
+            why = (
+                f"{identity.firmware} firmware reports no watts"
+                if identity.firmware == "stock" or not failed
+                else f"no watts in this reading ({failed})"
             )
+            note = f"note: {why}; power_w estimated from hashrate at nameplate efficiency"
         temperatures = [t for hb in data.hashboards for t in (hb.chip_temp, hb.temp) if t]
         faults = [str(getattr(e, "error_message", e)) for e in data.errors]
         faults += [f"hashboard {hb.slot} missing" for hb in data.hashboards if hb.missing and hashrate > 0]
@@ -368,7 +419,15 @@ class PyasicFleet:
         if not ok:
             why = _summarise(failures)
             self._forget_session(miner, why)
+            if any(status in why for status in GRPC_REFUSALS):
+                raise MinerCommandError(f"{where}: {command.action} refused: {why}", retryable=False)
             if not why and command.action == "power_limit":
+                if identity.firmware == "braiins":
+                    raise MinerCommandError(
+                        f"{where}: power target {command.power_limit_w:g} W not confirmed: the firmware "
+                        f"reported a different target",
+                        retryable=False,
+                    )
                 raise MinerCommandError(
                     f"{where}: no power profile at or below {command.power_limit_w:g} W", retryable=False
                 )
