@@ -264,3 +264,21 @@ def test_the_loop_runs_intervals_and_reacts_to_an_event_between_them(tmp_path: P
         rig.wired.close()
 
     asyncio.run(go())
+
+
+@pytest.mark.parametrize("policy", ["always-on", "threshold", "mpc"])
+def test_every_live_policy_runs_unchanged_on_the_live_site(tmp_path: Path, policy: str) -> None:
+    async def go() -> None:
+        values = ([CHEAP] * 5 + [DEAR] * 3) * 60
+        rig = await build_rig(
+            tmp_path, policy=policy, prices=ReplayPriceFeed(price_series(values), "HB_WEST")
+        )
+        reports = await rig.controller.run(intervals=6)
+        assert len(reports) == 6
+        assert {state for _, _, state in rig.decisions()} == {"confirmed"}
+        assert all(r.plan.planned_mw <= r.cap_mw + 1e-9 for r in reports)
+        assert all(mw <= cap + 1e-9 for mw, cap in rig.meter)
+        assert rig.controller.policy.name == policy
+        rig.wired.close()
+
+    asyncio.run(go())
