@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from wattswitch.economics.contracts import reserved_bill
 from wattswitch.model.default_scenario import default_scenario
 from wattswitch.model.tenants import Reservation, UptimeSla
-from wattswitch.store import codec, repo
+from wattswitch.store import codec, live, repo
 from wattswitch.store.db import Store, normalise_url
 from wattswitch.store.models import ApiKeyRow, Base, RunRow, SiteRow, UsageRow
 from wattswitch.store.series import Series, bucket
@@ -301,3 +301,36 @@ def test_urls_are_normalised() -> None:
     assert normalise_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
     assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
     assert normalise_url("some/file.db").startswith("sqlite:////")
+
+
+def test_live_control_rows_on_both_backends(store: Store) -> None:
+    """Grid events, alerts (deduplicated while open, counted per site) and superseded decisions."""
+    now = datetime(2025, 8, 20, 20, tzinfo=UTC)
+    with store.write() as session:
+        site = repo.create_site(session, "live", "", None).id
+        other = repo.create_site(session, "other", "", None).id
+        event = live.add_grid_event(
+            session,
+            site,
+            kind="4cp",
+            target_mw=5.0,
+            deadline_utc=now,
+            end_utc=now + timedelta(hours=1),
+            source="t",
+        ).id
+        live.mark_grid_event(session, event, acknowledged=True)
+        live.raise_alert(session, site, "price-feed", "stale")
+        live.raise_alert(session, site, "price-feed", "still stale")
+        live.raise_alert(session, site, "fleet", "silent miners")
+        live.raise_alert(session, other, "cluster", "slurm down")
+        live.clear_alert(session, site, "fleet")
+        old = repo.journal_decision(session, site, now - timedelta(minutes=10), {"kind": "interval"}).id
+    with store.write() as session:
+        assert live.supersede_unfinished(session, site, now) == [old]
+    with store.read() as session:
+        assert live.open_alert_counts(session) == {site: 1, other: 1}
+        (row,) = live.grid_events_of(session, site, active_at=now)
+        assert row.acknowledged_at is not None
+        assert row.met_at is None
+        assert live.grid_events_of(session, site, active_at=now + timedelta(hours=2)) == []
+        assert repo.decisions_of(session, site)[0].state == "superseded"

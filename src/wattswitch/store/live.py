@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wattswitch.store.models import (
@@ -59,12 +59,15 @@ def add_grid_event(
 
 
 def grid_events_of(
-    session: Session, site_id: int, *, active_at: datetime | None = None
+    session: Session, site_id: int, *, active_at: datetime | None = None, limit: int | None = None
 ) -> Sequence[GridEventRow]:
-    """A site's grid events, newest first; with ``active_at``, only those not cancelled nor ended then."""
+    """A site's grid events, newest first; with ``active_at``, only those not cancelled nor ended then;
+    with ``limit``, at most that many."""
     query = select(GridEventRow).where(GridEventRow.site_id == site_id).order_by(GridEventRow.id.desc())
     if active_at is not None:
         query = query.where(GridEventRow.cancelled_at.is_(None), GridEventRow.end_utc > active_at)
+    if limit is not None:
+        query = query.limit(limit)
     return session.scalars(query).all()
 
 
@@ -125,6 +128,16 @@ def alerts_of(
     if open_only:
         query = query.where(AlertRow.cleared_at.is_(None))
     return session.scalars(query.order_by(AlertRow.id.desc()).limit(limit)).all()
+
+
+def open_alert_counts(session: Session) -> dict[int, int]:
+    """How many alerts are open at each site that has any (site id → count)."""
+    rows = session.execute(
+        select(AlertRow.site_id, func.count(AlertRow.id))
+        .where(AlertRow.cleared_at.is_(None))
+        .group_by(AlertRow.site_id)
+    ).all()
+    return {int(site_id): int(count) for site_id, count in rows}
 
 
 def decision_at(session: Session, site_id: int, interval_start_utc: datetime) -> DecisionRow | None:

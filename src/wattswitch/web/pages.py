@@ -2,13 +2,15 @@
 SameSite=Strict cookie). Readers see every site, run and plan; a tenant key sees its own page.
 
 Pages: ``/`` overview, ``/sites/{id}`` (latest run's power split and price, revenue by stream,
-capture of each policy; start a run), ``/runs/{id}``, ``/plans/{id}`` (cash flows),
-``/tenants/{id}`` (usage, SLA credits, jobs).
+capture of each policy; start a run), ``/sites/{id}/live`` (live control: open alerts, grid
+events, the decision journal; operators post and cancel grid events), ``/runs/{id}``,
+``/plans/{id}`` (cash flows), ``/tenants/{id}`` (usage, SLA credits, jobs).
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import math
+from datetime import UTC, date, datetime, timedelta
 from html import escape
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -21,8 +23,18 @@ from wattswitch.api.schemas import MAX_ID
 from wattswitch.api.service import run_scenario
 from wattswitch.errors import InputError
 from wattswitch.sim.runner import POLICY_NAMES
-from wattswitch.store import codec, repo
-from wattswitch.store.models import PlanRow, RunRow, ScenarioRow, SiteRow, TenantRow
+from wattswitch.store import codec, live, repo
+from wattswitch.store.models import (
+    GRID_EVENT_KINDS,
+    AlertRow,
+    DecisionRow,
+    GridEventRow,
+    PlanRow,
+    RunRow,
+    ScenarioRow,
+    SiteRow,
+    TenantRow,
+)
 from wattswitch.store.series import INPUTS
 from wattswitch.store.usage import usage_report
 from wattswitch.web import render
@@ -103,7 +115,11 @@ def overview(request: Request, key: KeyCookie = None) -> Response:
         plans = repo.list_plans(session)[:10]
         tenants = repo.list_tenants(session)
         site_names = {s.id: s.name for s in sites}
-    site_rows = [[render.link(f"/sites/{s.id}", s.name), escape(s.description[:120])] for s in sites]
+        open_alerts = live.open_alert_counts(session)
+    site_rows = [
+        [render.link(f"/sites/{s.id}", s.name), escape(s.description[:120]), _live_link(s.id, open_alerts)]
+        for s in sites
+    ]
     run_rows = [
         [
             render.link(f"/runs/{r.id}", f"run {r.id}"),
@@ -126,7 +142,8 @@ def overview(request: Request, key: KeyCookie = None) -> Response:
     tenant_rows = [[render.link(f"/tenants/{t.id}", t.name)] for t in tenants]
     body = (
         "<h1>Overview</h1><div class='grid'>"
-        f"<div class='panel'><h2>Sites</h2>{render.table(['site', 'description'], site_rows, 9)}</div>"
+        "<div class='panel'><h2>Sites</h2>"
+        f"{render.table(['site', 'description', 'live control'], site_rows, 2)}</div>"
         f"<div class='panel'><h2>Recent runs</h2>"
         f"{render.table(['run', 'site', 'policies', 'status', 'progress', 'best profit'], run_rows, 4)}</div>"
         "<div class='panel'><h2>Plans</h2>"
@@ -134,6 +151,12 @@ def overview(request: Request, key: KeyCookie = None) -> Response:
         f"<div class='panel'><h2>Tenants</h2>{render.table(['tenant'], tenant_rows, 9)}</div></div>"
     )
     return _html(render.page("Overview", body, who=_label(who)))
+
+
+def _live_link(site_id: int, open_alerts: dict[int, int]) -> str:
+    count = open_alerts.get(site_id, 0)
+    alerts = f" · <span class='bad'>{count} open alert{'s' if count != 1 else ''}</span>" if count else ""
+    return render.link(f"/sites/{site_id}/live", "live control") + alerts
 
 
 def _best_profit(run: RunRow) -> float | None:
@@ -187,6 +210,8 @@ def site_page(site_id: int, request: Request, key: KeyCookie = None) -> Response
     form = _run_form(site_id, scenarios) if who.role in WRITERS and scenarios else ""
     body = (
         f"<h1>{escape(site.name)}</h1><p class='muted'>{escape(site.description)}</p>"
+        f"<p>{render.link(f'/sites/{site_id}/live', 'Live control')}: alerts, grid events and the "
+        "decision journal of the controller</p>"
         f"<div class='panel'><h2>Latest run</h2>{run_html}</div>"
         "<div class='grid'><div class='panel'><h2>Scenarios</h2>"
         f"{render.table(['scenario', 'id'], scenario_rows)}"
@@ -236,6 +261,398 @@ async def start_site_run(site_id: int, request: Request, key: KeyCookie = None) 
         run_id = repo.create_run(session, scenario_id, policies, config).id
     request.app.state.worker.submit(run_id)
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+# --- live control ----------------------------------------------------------------------------------
+
+JOURNAL_ROWS = 50  # decisions in the journal table
+CHART_DECISIONS = 288  # a day of 5-minute intervals
+RECENT_EVENTS = 20
+RECENT_ALERTS = 20
+ALERT_HEADERS = ["kind", "message", "raised (UTC)", "cleared"]
+MAX_EVENT_MIN = 30 * 24 * 60.0  # as the API: an event lasts at most 30 days
+
+
+def _start_control(site_name: str) -> str:
+    """What to do when a site has no decisions yet."""
+    return (
+        "No decisions yet — start <code>wattswitch control --config site.toml</code> with "
+        f'<code>site_name = "{escape(site_name)}"</code> and <code>database</code> set to this '
+        "server's database; every interval it journals here what it decided, what it commanded and "
+        "what it measured."
+    )
+
+
+def _number(value: Any) -> float | None:
+    """A finite number from journaled JSON, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _fixed(value: Any, digits: int = 2, prefix: str = "") -> str:
+    number = _number(value)
+    return "—" if number is None else f"{prefix}{number:,.{digits}f}"
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _titled(text: str, names: list[str], css: str = "") -> str:
+    """Text with the names as its hover title (the first 20), all escaped."""
+    if not names:
+        return escape(text) if not css else f"<span class='{css}'>{escape(text)}</span>"
+    shown = ", ".join(names[:20]) + (f", … ({len(names)} in all)" if len(names) > 20 else "")
+    klass = f" class='{css}'" if css else ""
+    return f"<span{klass} title='{escape(shown)}'>{escape(text)}</span>"
+
+
+def _decision_row(row: DecisionRow) -> list[str]:
+    decision = _dict(row.decision)
+    plan = _dict(decision.get("plan"))
+    miners = _dict(plan.get("miners"))
+    outcome = row.outcome if isinstance(row.outcome, dict) else None
+    kind = escape(str(decision.get("kind", "?")))
+    if decision.get("dry_run"):
+        kind += " <span class='muted'>(dry run)</span>"
+    modes = _items(decision.get("safe_modes"))
+    state_class = {"confirmed": "ok", "superseded": "muted"}.get(row.state, "")
+    state = f"<span class='{state_class}'>{escape(row.state)}</span>" if state_class else escape(row.state)
+    if outcome is None:
+        measured = commands = jobs = "—"
+    else:
+        before, after = outcome.get("measured_mw_before"), outcome.get("measured_mw_after")
+        measured = f"{_fixed(before)} → {_fixed(after)}"
+        failed = int(_number(outcome.get("failed")) or 0)
+        counts = f"{_fixed(outcome.get('sent'), 0)} / {_fixed(outcome.get('acknowledged'), 0)} / {failed}"
+        commands = _titled(counts, _items(outcome.get("failed_addresses")), "bad" if failed else "")
+        stops = int(_number(outcome.get("emergency_stops")) or 0)
+        if stops:
+            commands += f" <span class='bad'>· {stops} stop{'s' if stops != 1 else ''}</span>"
+        paused, resumed = _items(outcome.get("jobs_suspended")), _items(outcome.get("jobs_resumed"))
+        jobs = _titled(f"{len(paused)} / {len(resumed)}", paused + resumed)
+    return [
+        render.when(row.interval_start_utc),
+        kind,
+        escape(str(decision.get("policy", "?"))),
+        state,
+        f"<span class='bad'>{escape(', '.join(modes))}</span>" if modes else "—",
+        _fixed(decision.get("price_usd_per_mwh"), 2, "$"),
+        _fixed(plan.get("cap_mw")),
+        _fixed(plan.get("planned_mw")),
+        measured,
+        commands,
+        jobs,
+        " / ".join(str(len(_items(miners.get(state_name)))) for state_name in ("off", "low", "mining")),
+    ]
+
+
+def _journal_chart(decisions: list[DecisionRow]) -> str:
+    """The chart of the applied decisions among ``decisions`` (newest first)."""
+    applied = [d for d in reversed(decisions) if isinstance(d.outcome, dict)]
+    return render.control_chart(
+        [d.interval_start_utc for d in applied],
+        [_number(_dict(d.outcome).get("measured_mw_after")) for d in applied],
+        [_number(_dict(_dict(d.decision).get("plan")).get("cap_mw")) for d in applied],
+        [_number(_dict(d.decision).get("price_usd_per_mwh")) for d in applied],
+    )
+
+
+def _active(event: GridEventRow, now: datetime) -> bool:
+    return event.cancelled_at is None and event.end_utc > now
+
+
+def _event_status(event: GridEventRow, now: datetime) -> str:
+    if event.cancelled_at is not None:
+        return f"<span class='muted'>cancelled {escape(render.when(event.cancelled_at))}</span>"
+    phase = "active" if event.end_utc > now else "ended"
+    if event.met_at is not None:
+        late = (event.met_at - event.deadline_utc).total_seconds()
+        met = "met by the deadline" if late <= 0 else f"met {render.duration(late)} after the deadline"
+        return f"<span class='ok'>{escape(met)}</span> · {phase}"
+    if phase == "ended":
+        return "<span class='bad'>ended, target never met</span>"
+    if event.deadline_utc <= now:
+        return "<b class='bad'>past the deadline, target not met</b>"
+    waiting = "" if event.acknowledged_at is not None else " · not acknowledged yet"
+    left = render.duration((event.deadline_utc - now).total_seconds())
+    return f"pending: deadline in {escape(left)}{waiting}"
+
+
+def _event_row(event: GridEventRow, now: datetime, may_cancel: bool) -> list[str]:
+    acknowledged, met = event.acknowledged_at, event.met_at
+    to_met = (met - acknowledged).total_seconds() if met is not None and acknowledged is not None else None
+    cancel = ""
+    if may_cancel and _active(event, now):
+        cancel = (
+            f"<form method='post' action='/sites/{event.site_id}/grid-events/{event.id}/cancel' class='row'>"
+            "<button type='submit'>cancel</button></form>"
+        )
+    return [
+        f"#{event.id}",
+        escape(event.kind),
+        _event_status(event, now),
+        f"{event.target_mw:,.2f}",
+        render.when(event.deadline_utc),
+        render.when(event.end_utc),
+        render.when(acknowledged),
+        render.when(met),
+        render.duration(to_met),
+        escape(event.source or "—"),
+        cancel,
+    ]
+
+
+def _event_form(site_id: int) -> str:
+    kinds = "".join(f"<option value='{escape(k)}'>{escape(k)}</option>" for k in GRID_EVENT_KINDS)
+    return (
+        "<h2>Post a grid event</h2>"
+        f"<form method='post' action='/sites/{site_id}/grid-events' class='inline'>"
+        f"<label>kind<select name='kind'>{kinds}</select></label>"
+        "<label>target MW (at or below)<input name='target_mw' type='number' step='any' min='0' "
+        "required></label>"
+        "<label>deadline in (min)<input name='deadline_min' type='number' step='any' min='0' value='0'>"
+        "</label>"
+        "<label>lasting (min)<input name='duration_min' type='number' step='any' min='0' value='60'>"
+        "</label><button type='submit'>Post event</button></form>"
+        "<p class='muted'>Deadline 0: at once. A running controller re-plans within about a second "
+        "and stamps the event acknowledged, then met once the metered load is at or under the target.</p>"
+    )
+
+
+def _alert_rows(alerts: list[AlertRow], now: datetime) -> list[list[str]]:
+    return [
+        [
+            escape(a.kind),
+            escape(a.message),
+            render.when(a.raised_at),
+            render.when(a.cleared_at) if a.cleared_at else "<b class='bad'>open</b>",
+            render.duration(((a.cleared_at or now) - a.raised_at).total_seconds()),
+        ]
+        for a in alerts
+    ]
+
+
+@router.get("/sites/{site_id}/live", response_class=HTMLResponse)
+def live_page(
+    site_id: int,
+    request: Request,
+    key: KeyCookie = None,
+    refresh: Annotated[int, Query(ge=0, le=3600)] = 0,
+) -> Response:
+    who = _who(request, key)
+    if who is None:
+        return _login_redirect()
+    if not who.reads_everything or not _valid_id(site_id):
+        return _not_found(who, f"no site {site_id}")
+    now = datetime.now(UTC)
+    refresh = max(refresh, 5) if refresh else 0
+    may_post = who.role in WRITERS
+    with store_of(request).read() as session:
+        site = session.get(SiteRow, site_id)
+        if site is None:
+            return _not_found(who, f"no site {site_id}")
+        open_alerts = list(live.alerts_of(session, site_id, open_only=True))
+        alerts = list(live.alerts_of(session, site_id, limit=RECENT_ALERTS))
+        active = list(live.grid_events_of(session, site_id, active_at=now))
+        shown = {e.id for e in active}
+        recent = [e for e in live.grid_events_of(session, site_id, limit=RECENT_EVENTS) if e.id not in shown]
+        events = active + recent
+        decisions = list(repo.decisions_of(session, site_id, limit=CHART_DECISIONS))
+        journal_rows = [_decision_row(d) for d in decisions[:JOURNAL_ROWS]]
+        chart = _journal_chart(decisions) if decisions else ""
+        event_rows = [_event_row(e, now, may_post) for e in events]
+        last_cards = _last_decision_cards(decisions, now)
+    alert_panel = ""
+    if open_alerts:
+        count = len(open_alerts)
+        alert_panel = (
+            f"<div class='panel alerting'><h2>{count} open alert{'s' if count != 1 else ''}</h2>"
+            + render.table([*ALERT_HEADERS, "open for"], _alert_rows(open_alerts, now), 4)
+            + "</div>"
+        )
+    if refresh:
+        toggle = f"refreshes every {refresh} s · " + render.link(
+            f"/sites/{site_id}/live", "stop auto-refresh"
+        )
+    else:
+        toggle = render.link(f"/sites/{site_id}/live?refresh=15", "auto-refresh every 15 s")
+    if journal_rows:
+        journal = chart + render.table(
+            [
+                "interval (UTC)",
+                "kind",
+                "policy",
+                "state",
+                "safe modes",
+                "price",
+                "cap MW",
+                "planned MW",
+                "measured MW",
+                "commands",
+                "jobs",
+                "miners",
+            ],
+            journal_rows,
+            5,
+        )
+        journal += (
+            "<p class='muted'>measured MW: before → after applying · commands: sent / acknowledged / "
+            "failed (hover for the miners that failed), extra stops to miners over their target · "
+            "jobs: preemptible jobs paused / resumed · miners: planned off / low power / mining.</p>"
+        )
+        if len(decisions) > JOURNAL_ROWS:
+            journal += (
+                f"<p class='muted'>The newest {JOURNAL_ROWS} decisions; all of them: "
+                f"<code>GET /api/v1/sites/{site_id}/decisions</code>.</p>"
+            )
+    else:
+        journal = f"<p>{_start_control(site.name)}</p>"
+    if event_rows:
+        events_html = render.table(
+            [
+                "event",
+                "kind",
+                "status",
+                "target MW",
+                "deadline (UTC)",
+                "end",
+                "acknowledged",
+                "met",
+                "ack → met",
+                "posted by",
+                "",
+            ],
+            event_rows,
+            3,
+        )
+    else:
+        events_html = (
+            "<p class='muted'>No grid events yet. Operators post demand-response and 4CP events on this "
+            "page, with <code>wattswitch control event --config site.toml --target-mw 20</code> or "
+            f"<code>POST /api/v1/sites/{site_id}/grid-events</code>.</p>"
+        )
+    if may_post:
+        form = _event_form(site_id)
+    else:
+        form = "<p class='muted'>Operators post and cancel grid events here.</p>" if event_rows else ""
+    history = (
+        render.table([*ALERT_HEADERS, "lasted"], _alert_rows(alerts, now), 4)
+        if alerts
+        else "<p class='muted'>No alerts raised yet.</p>"
+    )
+    body = (
+        f"<h1>{escape(site.name)}: live control</h1>"
+        f"<p class='muted'>{render.link(f'/sites/{site_id}', 'site')} · times in UTC · {toggle}</p>"
+        + alert_panel
+        + render.cards(
+            [
+                ("open alerts", str(len(open_alerts))),
+                ("active grid events", str(len(active))),
+                *last_cards,
+            ]
+        )
+        + f"<div class='panel'><h2>Grid events</h2>{events_html}{form}</div>"
+        + f"<div class='panel'><h2>Decision journal</h2>{journal}</div>"
+        + f"<div class='panel'><h2>Alerts</h2>{history}</div>"
+    )
+    return _html(render.page(f"{site.name}: live control", body, who=_label(who), refresh_s=refresh or None))
+
+
+def _last_decision_cards(decisions: list[DecisionRow], now: datetime) -> list[tuple[str, str]]:
+    """Cards of the newest decision (newest first in ``decisions``) and the newest measurement."""
+    if not decisions:
+        return [("last decision", "none yet")]
+    last = decisions[0]
+    decision = _dict(last.decision)
+    outcome = next((_dict(d.outcome) for d in decisions if isinstance(d.outcome, dict)), {})
+    modes = _items(decision.get("safe_modes"))
+    cap = _fixed(_dict(decision.get("plan")).get("cap_mw"), 1)
+    return [
+        ("last decision", f"{render.duration((now - last.interval_start_utc).total_seconds())} ago"),
+        ("state", last.state),
+        ("policy", str(decision.get("policy", "?"))),
+        ("cap", f"{cap} MW"),
+        ("measured (last applied)", f"{_fixed(outcome.get('measured_mw_after'), 1)} MW"),
+        ("safe modes", ", ".join(modes) or "none"),
+    ]
+
+
+def _form_number(form: dict[str, list[str]], name: str, default: str = "") -> float:
+    """A finite number from a posted form, or ValueError naming the field."""
+    raw = (form.get(name) or [default])[0].strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw[:40]!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number")
+    return value
+
+
+def _bad_request(who: Principal, message: str, back: str) -> HTMLResponse:
+    body = f"<h1>Bad request</h1><p>{escape(message)}</p><p>{render.link(back, 'back')}</p>"
+    return _html(render.page("Bad request", body, who=_label(who)), 422)
+
+
+@router.post("/sites/{site_id}/grid-events", response_class=HTMLResponse)
+async def post_grid_event(site_id: int, request: Request, key: KeyCookie = None) -> Response:
+    who = _who(request, key)
+    if who is None:
+        return _login_redirect()
+    if who.role not in WRITERS or not _valid_id(site_id):
+        return _not_found(who, "you may not post grid events here")
+    back = f"/sites/{site_id}/live"
+    form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=10)
+    kind = (form.get("kind") or ["demand-response"])[0]
+    try:
+        if kind not in GRID_EVENT_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(GRID_EVENT_KINDS)}")
+        target_mw = _form_number(form, "target_mw")
+        deadline_min = _form_number(form, "deadline_min", "0")
+        duration_min = _form_number(form, "duration_min", "60")
+        if not 0 <= target_mw <= 1e5:
+            raise ValueError("target_mw must be between 0 and 100000 MW")
+        if not 0 <= deadline_min <= MAX_EVENT_MIN:
+            raise ValueError("deadline_min must be between 0 and 30 days (in minutes)")
+        if not 0 < duration_min <= MAX_EVENT_MIN:
+            raise ValueError("duration_min must be more than 0 and at most 30 days (in minutes)")
+    except ValueError as err:
+        return _bad_request(who, str(err), back)
+    deadline = datetime.now(UTC) + timedelta(minutes=deadline_min)
+    with store_of(request).write() as session:
+        if session.get(SiteRow, site_id) is None:
+            return _not_found(who, f"no site {site_id}")
+        live.add_grid_event(
+            session,
+            site_id,
+            kind=kind,
+            target_mw=target_mw,
+            deadline_utc=deadline,
+            end_utc=deadline + timedelta(minutes=duration_min),
+            source=f"dashboard, key {who.key_id} ({who.name})"[:200],
+        )
+    return RedirectResponse(back, status_code=303)
+
+
+@router.post("/sites/{site_id}/grid-events/{event_id}/cancel", response_class=HTMLResponse)
+def cancel_grid_event(site_id: int, event_id: int, request: Request, key: KeyCookie = None) -> Response:
+    who = _who(request, key)
+    if who is None:
+        return _login_redirect()
+    if who.role not in WRITERS or not _valid_id(site_id) or not _valid_id(event_id):
+        return _not_found(who, "you may not cancel grid events here")
+    with store_of(request).write() as session:
+        event = session.get(GridEventRow, event_id)
+        if event is None or event.site_id != site_id:
+            return _not_found(who, f"no grid event {event_id} at site {site_id}")
+        live.cancel_grid_event(session, event_id)
+    return RedirectResponse(f"/sites/{site_id}/live", status_code=303)
 
 
 def _run_body(session: Any, run: RunRow, policy: str | None) -> str:

@@ -32,6 +32,8 @@ border-radius:4px;background:#2563eb}nav.tabs a{margin-right:.8rem}form.inline{d
 align-items:end;flex-wrap:wrap}label{display:flex;flex-direction:column;font-size:.8rem;color:#475569}
 input,select,button{font:inherit;padding:.25rem .4rem}button{background:#2563eb;color:#fff;border:0;
 border-radius:4px;padding:.35rem .8rem;cursor:pointer}
+.panel.alerting{border:2px solid #dc2626;background:#fef2f2}.panel.alerting h2{color:#b91c1c;margin-top:.2rem}
+form.row{display:inline;margin:0}form.row button{padding:.1rem .5rem;font-size:.8rem;background:#64748b}
 """
 
 
@@ -254,6 +256,84 @@ def usage_chart(days: list[dict[str, Any]], width: int = 1180) -> str:
         [float(d["gpu_hours"]) for d in shown],
         title="GPU-hours by day",
         y_label="GPU-hours",
+        width=width,
+        height=300,
+    )
+
+
+def when(value: datetime | None) -> str:
+    """A UTC instant as '05 Aug 14:05:00', or a dash."""
+    return "—" if value is None else f"{value.astimezone(UTC):%d %b %H:%M:%S}"
+
+
+def duration(seconds: float | None) -> str:
+    """42 s, 3 min 05 s, 2 h 10 min, 3 d 4 h; a dash when unknown."""
+    if seconds is None:
+        return "—"
+    whole = round(seconds)
+    sign, whole = ("−", -whole) if whole < 0 else ("", whole)
+    if whole < 60:
+        return f"{sign}{whole} s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{sign}{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{sign}{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{sign}{days} d {hours} h"
+
+
+def _clock_axis(start: datetime, hours: float) -> svg.ValueFormat:
+    if hours <= 1:
+        return lambda h: f"{start + timedelta(hours=h):%H:%M:%S}"
+    if hours <= 24:
+        return lambda h: f"{start + timedelta(hours=h):%H:%M}"
+    return lambda h: f"{start + timedelta(hours=h):%d %b %H:%M}"
+
+
+def control_chart(
+    times: Sequence[datetime],
+    measured_mw: Sequence[float | None],
+    cap_mw: Sequence[float | None],
+    price: Sequence[float | None],
+    width: int = 1180,
+) -> str:
+    """Measured site MW after each decision (area) against the cap it planned under (dashed) and
+    the price it decided on (right axis), oldest first; each value holds until the next decision."""
+    if len(times) < 2:
+        return "<p class='muted'>The chart of measured MW against the cap needs two applied decisions.</p>"
+    start = times[0]
+    hours = [(t - start).total_seconds() / 3600 for t in times]
+    x: list[float] = []
+    steps: list[int] = []
+    for i, h in enumerate(hours):  # a step per decision: its value until the next one
+        x.append(h)
+        steps.append(i)
+        if i + 1 < len(hours):
+            x.append(hours[i + 1])
+            steps.append(i)
+
+    def held(values: Sequence[float | None]) -> list[float]:
+        out: list[float] = []
+        for i in steps:
+            value = values[i]
+            out.append(float("nan") if value is None else float(value))
+        return out
+
+    return svg.area_with_line(
+        x,
+        {"measured MW after the decision": held(measured_mw)},
+        held(price),
+        line_name="price $/MWh",
+        reference=held(cap_mw),
+        reference_name="cap MW (site limit / grid event)",
+        colors=["#2563eb"],
+        title=f"Measured MW against the cap over the last {len(times)} applied decisions (UTC)",
+        y_label="MW",
+        line_label="$/MWh",
+        line_format=lambda v: f"${v:,.0f}",
+        x_format=_clock_axis(start, hours[-1]),
         width=width,
         height=300,
     )
