@@ -243,9 +243,36 @@ def test_four_cp_alert_now_flags_the_rest_of_todays_window() -> None:
     load[160:164] = 80_500.0  # and peaks at 16:00
     scenario = full_scenario(periods, dr=False)
     site = SimulatedSite(scenario, inputs_for(scenario, np.full(periods, 20.0), 60.0, system_load=load))
-    plain = site.run(MpcPolicy(site.site))
-    now = site.run(MpcPolicy(site.site, MpcSettings(four_cp_alert_now=True)))
+    shape_only = MpcSettings(four_cp_load_persistence_h=0.0)
+    plain = site.run(MpcPolicy(site.site, shape_only))
+    now = site.run(MpcPolicy(site.site, dataclasses.replace(shape_only, four_cp_alert_now=True)))
     # yesterday's shape says the load will fall at 16:00: the forecast misses the first interval
     assert plain.asic_mw[:, 160].sum() > 0
     assert now.asic_mw[:, 160].sum() == pytest.approx(0.0)
     assert now.asic_mw[:, 161:164].sum() == pytest.approx(0.0)
+
+
+def test_the_4cp_forecast_persists_the_last_load_over_yesterdays_wiggles() -> None:
+    """The default scenario's June miss in small: the load sets a new high every quarter hour.
+
+    Yesterday's load dipped 1 % after 16:15; scaled to today, that dip forecasts 16:30 below
+    99.5 % of the month's high and yesterday's shape alone runs through the peak. The last load
+    (weight 1 for the interval decided, decaying over ``four_cp_load_persistence_h``) does not.
+    """
+    periods = 192
+    load = np.full(periods, 50_000.0)
+    load[64:66] = 60_000.0  # yesterday 16:00–16:30 …
+    load[66:72] = 59_400.0  # … then 1 % lower
+    load[150:160] = np.linspace(60_000.0, 78_000.0, 10)  # today: a ramp to new month highs
+    load[160:162] = [79_000.0, 79_500.0]  # 16:00, 16:15
+    load[162] = 80_000.0  # 16:30: the month's peak
+    load[163:] = 70_000.0
+    scenario = full_scenario(periods, dr=False)
+    site = SimulatedSite(scenario, inputs_for(scenario, np.full(periods, 20.0), 60.0, system_load=load))
+    assert site.schedule.four_cp_peaks == (162,)
+    settings = MpcSettings(replan_every_intervals=2)  # re-plans at 16:00 and at 16:30, the peak
+    shape_only = site.run(MpcPolicy(site.site, dataclasses.replace(settings, four_cp_load_persistence_h=0.0)))
+    persisting = site.run(MpcPolicy(site.site, settings))
+    assert shape_only.totals["cost_four_cp_usd"] > 0
+    assert persisting.asic_mw[:, 162].sum() == pytest.approx(0.0)
+    assert persisting.totals["cost_four_cp_usd"] < shape_only.totals["cost_four_cp_usd"]
