@@ -262,21 +262,23 @@ def row_bounds(
     return lower, upper
 
 
-def solve_window(site: SiteModel, w: Window) -> Plan:
-    """Build and solve the LP for one window; returns each interval's decisions."""
-    periods = len(w.price_usd_per_mwh)
-    lay = _Layout(site.asic_count, periods)
-    available = site.training_available_nodes(w.inference_load_fraction)
-    base_mw = np.asarray(site.gpu_load_mw(w.inference_load_fraction, 0.0), dtype=float)
-    indptr, indices, values, rows = constraint_matrix(site, lay, w, base_mw)
-    row_lower, row_upper = row_bounds(site, lay, w, base_mw)
-
-    lower = np.zeros(lay.columns)
-    upper = np.full(lay.columns, np.inf)
+def column_bounds(
+    site: SiteModel,
+    lay: _Layout,
+    w: Window,
+    base_mw: np.ndarray,
+    *,
+    columns: int,
+    training_upper: np.ndarray | float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of ``columns`` columns (the layout's first, the rest free ≥ 0): unit fractions,
+    reserve, training up to ``training_upper``; groups surely on are fixed to normal with no startup."""
+    lower = np.zeros(columns)
+    upper = np.full(columns, np.inf)
     upper[lay.normal] = upper[lay.low] = upper[lay.start] = 1.0
     upper[lay.low[~site.asic_has_low_mode]] = 0.0
     upper[lay.reserve] = site.ancillary_capacity_mw
-    upper[lay.train] = np.maximum(np.asarray(available, dtype=float), 0.0)
+    upper[lay.train] = training_upper
     fixed = surely_on(site, w, base_mw)
     lower[lay.normal[fixed]] = 1.0
     upper[lay.low[fixed]] = 0.0
@@ -284,26 +286,55 @@ def solve_window(site: SiteModel, w: Window) -> Plan:
     steady[:, 1:] &= fixed[:, :-1]
     steady[:, 0] &= np.asarray(w.on_fraction_before, dtype=float) >= 1.0
     upper[lay.start[steady]] = 0.0
+    return lower, upper
 
+
+def maximisation(
+    *,
+    cost: np.ndarray,
+    col_bounds: tuple[np.ndarray, np.ndarray],
+    row_bounds: tuple[np.ndarray, np.ndarray],
+    matrix: sparse.csc_matrix,
+) -> highspy.HighsLp:
+    """A HiGHS model maximising ``cost`` over a column-wise sparse matrix."""
     lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = lay.columns, rows
-    lp.col_cost_ = objective(site, lay, w)
-    lp.col_lower_, lp.col_upper_ = lower, upper
-    lp.row_lower_, lp.row_upper_ = row_lower, row_upper
+    lp.num_col_, lp.num_row_ = matrix.shape[1], matrix.shape[0]
+    lp.col_cost_ = cost
+    lp.col_lower_, lp.col_upper_ = col_bounds
+    lp.row_lower_, lp.row_upper_ = row_bounds
     lp.sense_ = highspy.ObjSense.kMaximize
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = indptr
-    lp.a_matrix_.index_ = indices
-    lp.a_matrix_.value_ = values
+    lp.a_matrix_.start_ = matrix.indptr
+    lp.a_matrix_.index_ = matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    return lp
+
+
+def dispatch_solver(lp: highspy.HighsLp, *, presolve: bool = True) -> highspy.Highs:
+    """A quiet HiGHS instance holding ``lp``, with the settings every dispatch LP uses."""
     solver = highspy.Highs()  # type: ignore[no-untyped-call]
     solver.setOptionValue("output_flag", False)
     # Devex pricing: ~20 % faster than the default on these long, sparse models (measured).
     solver.setOptionValue("simplex_dual_edge_weight_strategy", 1)
+    if not presolve:
+        solver.setOptionValue("presolve", "off")
     solver.passModel(lp)
+    return solver
+
+
+def run_to_optimum(solver: highspy.Highs, what: str) -> str:
+    """Solve; a status other than Optimal raises RuntimeError naming ``what``."""
     solver.run()
-    status = solver.modelStatusToString(solver.getModelStatus())
+    status: str = solver.modelStatusToString(solver.getModelStatus())
     if status != "Optimal":
-        raise RuntimeError(f"dispatch LP not solved: {status}")
+        raise RuntimeError(f"{what} not solved: {status}")
+    return status
+
+
+def solve_plan(lp: highspy.HighsLp, lay: _Layout) -> Plan:
+    """Solve a dispatch LP laid out by ``lay`` and read each interval's decisions."""
+    solver = dispatch_solver(lp)
+    status = run_to_optimum(solver, "dispatch LP")
     x = np.asarray(solver.getSolution().col_value)
     return Plan(
         normal=x[lay.normal],
@@ -312,3 +343,21 @@ def solve_window(site: SiteModel, w: Window) -> Plan:
         objective_usd=float(solver.getInfo().objective_function_value),
         status=status,
     )
+
+
+def solve_window(site: SiteModel, w: Window) -> Plan:
+    """Build and solve the LP for one window; returns each interval's decisions."""
+    periods = len(w.price_usd_per_mwh)
+    lay = _Layout(site.asic_count, periods)
+    available = site.training_available_nodes(w.inference_load_fraction)
+    base_mw = np.asarray(site.gpu_load_mw(w.inference_load_fraction, 0.0), dtype=float)
+    indptr, indices, values, rows = constraint_matrix(site, lay, w, base_mw)
+    matrix = sparse.csc_matrix((values, indices, indptr), shape=(rows, lay.columns))
+    train_upper = np.maximum(np.asarray(available, dtype=float), 0.0)
+    lp = maximisation(
+        cost=objective(site, lay, w),
+        col_bounds=column_bounds(site, lay, w, base_mw, columns=lay.columns, training_upper=train_upper),
+        row_bounds=row_bounds(site, lay, w, base_mw),
+        matrix=matrix,
+    )
+    return solve_plan(lp, lay)

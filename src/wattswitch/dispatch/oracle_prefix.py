@@ -19,7 +19,17 @@ import highspy
 import numpy as np
 from scipy import sparse
 
-from wattswitch.dispatch.lp import Plan, Window, _Layout, constraint_matrix, objective, row_bounds, surely_on
+from wattswitch.dispatch.lp import (
+    Plan,
+    Window,
+    _Layout,
+    column_bounds,
+    constraint_matrix,
+    maximisation,
+    objective,
+    row_bounds,
+    solve_plan,
+)
 from wattswitch.model.site_model import SiteModel
 
 
@@ -103,53 +113,22 @@ def build_prefix_lp(site: SiteModel, w: Window) -> tuple[highspy.HighsLp, _Layou
     cumulative = np.cumsum(np.asarray(w.training_arrivals_node_hours, dtype=float))
     cumulative += w.backlog_before_node_hours
 
-    lower = np.zeros(columns)
-    upper = np.full(columns, np.inf)
-    upper[lay.normal] = upper[lay.low] = upper[lay.start] = 1.0
-    upper[lay.low[~site.asic_has_low_mode]] = 0.0
-    upper[lay.reserve] = site.ancillary_capacity_mw
-    upper[lay.train] = np.maximum(np.asarray(available, dtype=float), 0.0)
-    fixed = surely_on(site, w, base_mw)
-    lower[lay.normal[fixed]] = 1.0
-    upper[lay.low[fixed]] = 0.0
-    steady = fixed.copy()
-    steady[:, 1:] &= fixed[:, :-1]
-    steady[:, 0] &= np.asarray(w.on_fraction_before, dtype=float) >= 1.0
-    upper[lay.start[steady]] = 0.0
-
+    train_upper = np.maximum(np.asarray(available, dtype=float), 0.0)
     cost = np.zeros(columns)
     cost[:kept_cols] = objective(site, lay, w)[:kept_cols]
-
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = columns, matrix.shape[0]
-    lp.col_cost_ = cost
-    lp.col_lower_, lp.col_upper_ = lower, upper
-    lp.row_lower_ = np.concatenate((row_lower[:kept_rows], np.zeros(block_rows), np.full(periods, -np.inf)))
-    lp.row_upper_ = np.concatenate((row_upper[:kept_rows], np.zeros(block_rows), cumulative))
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = matrix.indptr
-    lp.a_matrix_.index_ = matrix.indices
-    lp.a_matrix_.value_ = matrix.data
+    lp = maximisation(
+        cost=cost,
+        col_bounds=column_bounds(site, lay, w, base_mw, columns=columns, training_upper=train_upper),
+        row_bounds=(
+            np.concatenate((row_lower[:kept_rows], np.zeros(block_rows), np.full(periods, -np.inf))),
+            np.concatenate((row_upper[:kept_rows], np.zeros(block_rows), cumulative)),
+        ),
+        matrix=matrix,
+    )
     return lp, lay
 
 
 def solve_prefix(site: SiteModel, w: Window) -> Plan:
     """Solve the window's dispatch LP in its prefix-sum form; same optimum as ``solve_window``."""
     lp, lay = build_prefix_lp(site, w)
-    solver = highspy.Highs()  # type: ignore[no-untyped-call]
-    solver.setOptionValue("output_flag", False)
-    solver.setOptionValue("simplex_dual_edge_weight_strategy", 1)
-    solver.passModel(lp)
-    solver.run()
-    status = solver.modelStatusToString(solver.getModelStatus())
-    if status != "Optimal":
-        raise RuntimeError(f"dispatch LP not solved: {status}")
-    x = np.asarray(solver.getSolution().col_value)
-    return Plan(
-        normal=x[lay.normal],
-        low=x[lay.low],
-        train=x[lay.train],
-        objective_usd=float(solver.getInfo().objective_function_value),
-        status=status,
-    )
+    return solve_plan(lp, lay)

@@ -36,11 +36,22 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 from scipy import sparse
 
-from wattswitch.dispatch.lp import Plan, Window, _Layout, constraint_matrix, objective, row_bounds, surely_on
+from wattswitch.dispatch.lp import (
+    Plan,
+    Window,
+    _Layout,
+    column_bounds,
+    constraint_matrix,
+    dispatch_solver,
+    maximisation,
+    objective,
+    row_bounds,
+    run_to_optimum,
+    surely_on,
+)
 from wattswitch.model.site_model import SiteModel
 
 CHUNK_INTERVALS = 1000
@@ -120,45 +131,21 @@ class _AsicLp:
         rows_kept, cols_kept = rows - periods, lay.columns - periods
         matrix = sparse.csc_matrix((values, indices, indptr), shape=(rows, lay.columns))
         matrix = matrix[:rows_kept, :cols_kept].tocsc()
-        lower = np.zeros(cols_kept)
-        upper = np.full(cols_kept, np.inf)
-        upper[lay.normal] = upper[lay.low] = upper[lay.start] = 1.0
-        upper[lay.low[~site.asic_has_low_mode]] = 0.0
-        upper[lay.reserve] = site.ancillary_capacity_mw
-        upper[lay.train] = 0.0
-        fixed = surely_on(site, sw, base_mw)
-        lower[lay.normal[fixed]] = 1.0
-        upper[lay.low[fixed]] = 0.0
-        steady = fixed.copy()
-        steady[:, 1:] &= fixed[:, :-1]
-        steady[:, 0] &= np.asarray(on_before, dtype=float) >= 1.0
-        upper[lay.start[steady]] = 0.0
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = cols_kept, rows_kept
-        lp.col_cost_ = objective(site, lay, sw)[:cols_kept]
-        lp.col_lower_, lp.col_upper_ = lower, upper
-        lp.row_lower_, lp.row_upper_ = row_lower[:rows_kept], row_upper[:rows_kept]
-        lp.sense_ = highspy.ObjSense.kMaximize
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = matrix.indptr
-        lp.a_matrix_.index_ = matrix.indices
-        lp.a_matrix_.value_ = matrix.data
-        self.solver = highspy.Highs()  # type: ignore[no-untyped-call]
-        self.solver.setOptionValue("output_flag", False)
-        self.solver.setOptionValue("simplex_dual_edge_weight_strategy", 1)
+        lp = maximisation(
+            cost=objective(site, lay, sw)[:cols_kept],
+            col_bounds=column_bounds(site, lay, sw, base_mw, columns=cols_kept, training_upper=0.0),
+            row_bounds=(row_lower[:rows_kept], row_upper[:rows_kept]),
+            matrix=matrix,
+        )
         # the chunks are small and already reduced: presolve costs more than it saves
-        self.solver.setOptionValue("presolve", "off")
-        self.solver.passModel(lp)
+        self.solver = dispatch_solver(lp, presolve=False)
         self._train_cols = lay.train.astype(np.int32)
 
     def solve(self, train: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """Objective, column values and the training columns' reduced costs for this training."""
         x = train[self.idx]
         self.solver.changeColsBounds(len(x), self._train_cols, x, x)
-        self.solver.run()
-        status = self.solver.modelStatusToString(self.solver.getModelStatus())
-        if status != "Optimal":
-            raise RuntimeError(f"ASIC LP not solved: {status}")
+        run_to_optimum(self.solver, "ASIC LP")
         solution = self.solver.getSolution()
         columns = np.asarray(solution.col_value)
         reduced = np.asarray(solution.col_dual)[self.lay.train]
