@@ -7,7 +7,6 @@ headless Chromium at a laptop's 1366×768 (set WATTSWITCH_SCREENSHOTS to keep th
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,8 +23,6 @@ from wattswitch.api.settings import Settings
 from wattswitch.store import live, repo
 from wattswitch.store.models import GridEventRow
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
 LAPTOP = {"width": 1366, "height": 768}
 HOSTILE = "miner <script>alert(1)</script> 10.0.1.7 did not answer"
 
@@ -259,26 +256,6 @@ def server(live_world: tuple[LiveWorld, TestClient]) -> Iterator[tuple[LiveWorld
     running = ServerThread(world.app)
     yield world, running
     running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/install-system-deps.sh (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    kept = os.environ.get("WATTSWITCH_SCREENSHOTS")
-    folder = Path(kept) if kept else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _login(page: Any, base: str, key: str) -> None:
