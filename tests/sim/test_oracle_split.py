@@ -34,11 +34,8 @@ def random_window(seed: int, periods: int) -> tuple[SimulatedSite, Window]:
     site = SimulatedSite(scenario, inputs)
     cap = site.schedule.power_cap_mw.copy()
     cap[rng.random(periods) < 0.03] = 0.3 * site.site.interconnect_limit_mw
-    window = Window(
-        price_usd_per_mwh=inputs.rt_price_usd_per_mwh,
-        hashprice_usd_per_ph_day=inputs.hashprice_usd_per_ph_day,
-        inference_load_fraction=inputs.inference_load_fraction,
-        training_arrivals_node_hours=inputs.training_arrivals_node_hours,
+    window = Window.of_inputs(
+        inputs,
         power_cap_mw=cap,
         four_cp_usd_per_mw=site.schedule.four_cp_usd_per_mw,
         on_fraction_before=rng.uniform(0, 1, site.site.asic_count),

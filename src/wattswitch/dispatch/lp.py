@@ -20,6 +20,7 @@ import highspy
 import numpy as np
 from scipy import sparse
 
+from wattswitch.model.inputs import SiteInputs
 from wattswitch.model.site_model import SiteModel
 
 
@@ -35,6 +36,28 @@ class Window:
     four_cp_usd_per_mw: np.ndarray
     on_fraction_before: np.ndarray
     backlog_before_node_hours: float
+
+    @classmethod
+    def of_inputs(
+        cls,
+        inputs: SiteInputs,
+        *,
+        power_cap_mw: np.ndarray,
+        four_cp_usd_per_mw: np.ndarray,
+        on_fraction_before: np.ndarray,
+        backlog_before_node_hours: float = 0.0,
+    ) -> Window:
+        """The whole run's truth as one window (what the oracle sees)."""
+        return cls(
+            price_usd_per_mwh=inputs.rt_price_usd_per_mwh,
+            hashprice_usd_per_ph_day=inputs.hashprice_usd_per_ph_day,
+            inference_load_fraction=inputs.inference_load_fraction,
+            training_arrivals_node_hours=inputs.training_arrivals_node_hours,
+            power_cap_mw=power_cap_mw,
+            four_cp_usd_per_mw=four_cp_usd_per_mw,
+            on_fraction_before=on_fraction_before,
+            backlog_before_node_hours=backlog_before_node_hours,
+        )
 
 
 @dataclass(frozen=True)

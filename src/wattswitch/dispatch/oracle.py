@@ -37,15 +37,11 @@ class OraclePolicy:
         self, site: SiteModel, inputs: SiteInputs, power_cap_mw: np.ndarray, four_cp_usd_per_mw: np.ndarray
     ) -> None:
         self.site = site
-        window = Window(
-            price_usd_per_mwh=inputs.rt_price_usd_per_mwh,
-            hashprice_usd_per_ph_day=inputs.hashprice_usd_per_ph_day,
-            inference_load_fraction=inputs.inference_load_fraction,
-            training_arrivals_node_hours=inputs.training_arrivals_node_hours,
+        window = Window.of_inputs(
+            inputs,
             power_cap_mw=power_cap_mw,
             four_cp_usd_per_mw=four_cp_usd_per_mw,
             on_fraction_before=np.ones(site.asic_count),
-            backlog_before_node_hours=0.0,
         )
         self.plan: Plan = solve_oracle(site, window)
 
