@@ -105,11 +105,7 @@ class Rig:
         pue = live.slots[0].pue
         jobs = self.cluster.snapshot()
         training = live.running_training_nodes(jobs)
-        return (
-            self.fleet.inner.total_power_w() * pue / 1e6
-            + live.gpu.fixed_mw
-            + training * live.gpu.per_training_node_mw
-        )
+        return self.fleet.inner.total_power_w() * pue / 1e6 + live.gpu.load_mw(training)
 
     def current_cap_mw(self) -> float:
         return self.controller._cap_now(

@@ -295,12 +295,14 @@ class Controller:
             f"{self.safety.min_fleet_reachable_share:.0%}); silent miners are budgeted at nameplate",
         }
         with self.store.write() as session:
+            already_open = {a.kind for a in journal.alerts_of(session, self.site_id, open_only=True)}
             for kind, message in messages.items():
                 if kind in modes:
-                    if all(a.kind != kind for a in journal.alerts_of(session, self.site_id, open_only=True)):
+                    if kind not in already_open:
                         log.error("safe mode %s: %s", kind, message)
-                    journal.raise_alert(session, self.site_id, kind, message)
-                elif journal.clear_alert(session, self.site_id, kind):
+                        journal.raise_alert(session, self.site_id, kind, message)
+                elif kind in already_open:
+                    journal.clear_alert(session, self.site_id, kind)
                     log.warning("safe mode %s cleared", kind)
 
     def _alert(self, kind: str, message: str) -> None:

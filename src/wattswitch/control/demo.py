@@ -154,7 +154,7 @@ async def _drive(
 
     def metered_mw() -> float:
         training = live.running_training_nodes(live.cluster.jobs() if live.cluster else None)
-        return farm.total_power_w() * pue / 1e6 + live.gpu.fixed_mw + training * live.gpu.per_training_node_mw
+        return farm.total_power_w() * pue / 1e6 + live.gpu.load_mw(training)
 
     for report in await controller.run(intervals=2):
         say(_line(report))

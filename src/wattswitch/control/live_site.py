@@ -213,7 +213,7 @@ class LiveSite:
         for slot, t in zip(self.slots, telemetry, strict=True):
             watts = t.power_w if t.reachable else slot.identity.nameplate_power_w
             total_w += watts * slot.pue
-        return total_w / 1e6 + self.gpu.fixed_mw + training_nodes * self.gpu.per_training_node_mw
+        return total_w / 1e6 + self.gpu.load_mw(training_nodes)
 
     def running_training_nodes(self, jobs: Sequence[GpuJob] | None) -> int:
         """Nodes busy with preemptible jobs (all of them, when the cluster cannot be read)."""

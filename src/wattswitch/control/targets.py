@@ -56,6 +56,10 @@ class GpuBudget:
     per_training_node_mw: float  # extra of a training node over an idle one (facility MW)
     cluster_nodes: int  # nodes preemptible jobs can use in the real cluster
 
+    def load_mw(self, training_nodes: int) -> float:
+        """Expected GPU facility load with ``training_nodes`` nodes training."""
+        return self.fixed_mw + training_nodes * self.per_training_node_mw
+
 
 @dataclass(frozen=True)
 class SitePlan:
@@ -129,7 +133,7 @@ def plan_site(
         return total / 1e6
 
     limit_mw = cap_mw - margin_mw
-    planned = miner_mw(targets) + gpu.fixed_mw + training * gpu.per_training_node_mw
+    planned = miner_mw(targets) + gpu.load_mw(training)
     start_mw = planned
     if planned > limit_mw + EPSILON:
         planned, training = _trim(
