@@ -43,7 +43,8 @@ SlurmctldPort=$CTLD_PORT
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
-AuthInfo=socket=$B/munge/munge.sock
+# a requeued job waits cred_expire seconds before it may start again (Slurm revokes its credential)
+AuthInfo=socket=$B/munge/munge.sock,cred_expire=10
 CredType=cred/munge
 AuthAltTypes=auth/jwt
 AuthAltParameters=jwt_key=$B/etc/jwt_hs256.key

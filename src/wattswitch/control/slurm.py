@@ -480,11 +480,14 @@ class SlurmCluster:
         self._run(["scontrol", verb, self._check_job_id(job_id)], f"requeue job {job_id}")
 
     def release(self, job_id: str) -> None:
-        """Let a requeued (held) job start again now: ``scontrol release`` and clear the BeginTime
-        Slurm sets on requeue (``scontrol update jobid=J starttime=now``); the job must be pending."""
-        self._check_job_id(job_id)
-        self._run(["scontrol", "release", job_id], f"release job {job_id}")
-        self._run(["scontrol", "update", f"jobid={job_id}", "starttime=now"], f"release job {job_id}")
+        """Let a requeued (held) job run again (``scontrol release``); the job must be pending.
+
+        Slurm starts it once its requeue delay is over (the BeginTime it set on requeue:
+        ``AuthInfo=cred_expire``, 120 s by default). That delay is not cleared on purpose: until
+        it passes the node still holds the job's revoked credential, and a job started earlier is
+        killed at launch ("Job credential revoked") and ends FAILED instead of running again.
+        """
+        self._run(["scontrol", "release", self._check_job_id(job_id)], f"release job {job_id}")
 
     def cancel(self, job_id: str) -> None:
         """Cancel a job (``scancel``)."""
