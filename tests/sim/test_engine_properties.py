@@ -179,3 +179,52 @@ def test_the_repeated_fall_back_hour_does_not_start_a_new_day() -> None:
     known = site.schedule.da_known_until
     assert scenario.periods == 100  # 25 local hours
     assert (known[: 14 * 4 + 4] == 100).all()  # the whole local day is one day, 01:00 twice
+
+
+def test_an_hourly_signal_on_a_quarter_hour_grid_is_known_once_its_hour_has_ended() -> None:
+    """An hourly load is the hour's average: at 16:15 the 16:00–17:00 value is not yet known."""
+    scenario = full_scenario(12, dr=False)  # starts on a UTC hour
+    hourly = np.repeat([50_000.0, 60_000.0, 70_000.0], 4)
+    inputs = dataclasses.replace(
+        inputs_for(scenario, np.repeat([10.0, 20.0, 30.0], 4), 60.0, system_load=hourly),
+        system_load_native_step_s=3600,
+        rt_price_native_step_s=3600,
+    )
+    site = SimulatedSite(scenario, inputs)
+    np.testing.assert_array_equal(site.schedule.load_known_until, [0] * 4 + [4] * 4 + [8] * 4)
+    seen: list[tuple[int, int, float]] = []
+
+    class Recorder:
+        name = "recorder"
+
+        def decide(self, observation: Observation) -> Decision:
+            load = observation.system_load_mw
+            seen.append((len(load), len(observation.rt_price_usd_per_mwh), load.last()))
+            if observation.t == 5:
+                with pytest.raises(InformationLeakError, match=r"system_load_mw\[4\] at interval 4"):
+                    load[4]  # the current hour's average, settled only at its end
+            return Decision((1.0, 1.0), (0.0, 0.0), 0.0)
+
+    site.run(Recorder())
+    assert seen[5] == (4, 4, 50_000.0)  # a quarter past the second hour: the first hour only
+    assert seen[8] == (8, 8, 60_000.0)
+    rows = site.known_rows()
+    np.testing.assert_array_equal(rows.last_rt_price_usd_per_mwh[4:], [10.0] * 4 + [20.0] * 4)
+    assert np.isnan(rows.last_rt_price_usd_per_mwh[:4]).all()
+
+
+def test_a_signal_on_the_grid_step_is_known_up_to_the_last_interval() -> None:
+    scenario = full_scenario(8, dr=False)
+    site = SimulatedSite(scenario, inputs_for(scenario, np.arange(8.0), 60.0))
+    np.testing.assert_array_equal(site.schedule.load_known_until, np.arange(8))
+    np.testing.assert_array_equal(site.schedule.rt_known_until, np.arange(8))
+
+
+def test_an_hourly_signal_from_a_run_that_starts_mid_hour_waits_for_the_hour_to_end() -> None:
+    base = full_scenario(8, dr=False)
+    start = base.start_utc + timedelta(minutes=30)
+    scenario = dataclasses.replace(base, start_utc=start, end_utc=start + timedelta(hours=2))
+    inputs = dataclasses.replace(inputs_for(scenario, np.zeros(8), 60.0), system_load_native_step_s=3600)
+    known = SimulatedSite(scenario, inputs).schedule.load_known_until
+    # intervals 0–1 are the end of a first, partly seen hour: nothing of it is known before 2
+    np.testing.assert_array_equal(known, [0, 0, 2, 2, 2, 2, 6, 6])

@@ -83,4 +83,6 @@ def site_inputs(scenario: Scenario, signals: ScenarioSignals) -> SiteInputs:
         local_month=local.month.to_numpy(dtype=np.int64),
         utc_day=(index.as_unit("s").asi8 // 86400).astype(np.int64),
         filled_price_intervals=filled,
+        rt_price_native_step_s=signals.native_step_s.get(RT_PRICE, 0),
+        system_load_native_step_s=signals.native_step_s.get(SYSTEM_LOAD, 0),
     )

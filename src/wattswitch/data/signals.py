@@ -27,11 +27,15 @@ HASHPRICE_SMOOTHING_DAYS = 7
 
 @dataclass(frozen=True)
 class ScenarioSignals:
-    """Every signal as a one-column series on the scenario's grid, plus the training jobs."""
+    """Every signal as a one-column series on the scenario's grid, plus the training jobs.
+
+    ``native_step_s`` is the step each signal was recorded at, before it was laid on the grid.
+    """
 
     series: dict[str, TimeSeries]
     training_jobs: JobTrace | None
     notes: tuple[str, ...] = field(default=())
+    native_step_s: dict[str, int] = field(default_factory=dict)
 
 
 def _one_column(series: TimeSeries, column: str, source: str) -> TimeSeries:
@@ -107,4 +111,5 @@ def build_signals(scenario: Scenario, *, show_progress: bool = False) -> Scenari
         missing = aligned.missing_intervals[name]
         if missing:
             notes.append(f"{name}: {missing:,} of {len(frame):,} intervals missing in {original.source}")
-    return ScenarioSignals(series=on_grid, training_jobs=jobs, notes=tuple(notes))
+    native = {name: original.step_s for name, original in series.items()}
+    return ScenarioSignals(series=on_grid, training_jobs=jobs, notes=tuple(notes), native_step_s=native)

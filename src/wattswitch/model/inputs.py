@@ -30,6 +30,11 @@ class SiteInputs:
     where the data has none. ``hashprice_usd_per_ph_day`` is the day's realised value.
     ``training_arrivals_node_hours`` is the work submitted in each interval (node-hours).
     ``local_hour``/``local_month`` are the site's calendar; ``utc_day`` numbers UTC days.
+
+    ``rt_price_native_step_s`` and ``system_load_native_step_s`` are the steps the price and
+    load were recorded at (0: the grid's own step). A coarser value laid on a finer grid
+    (an hourly load on 15-min intervals) is an average over its whole period, so it is only
+    known once that period has ended; the run's schedule turns these into known-until indices.
     """
 
     rt_price_usd_per_mwh: np.ndarray
@@ -42,6 +47,8 @@ class SiteInputs:
     local_month: np.ndarray
     utc_day: np.ndarray
     filled_price_intervals: int = 0
+    rt_price_native_step_s: int = 0
+    system_load_native_step_s: int = 0
 
     def __post_init__(self) -> None:
         periods = len(self.rt_price_usd_per_mwh)
@@ -58,6 +65,9 @@ class SiteInputs:
             raise ModelError("SiteInputs.inference_load_fraction: must lie in [0, 1]")
         if (self.training_arrivals_node_hours < 0).any():
             raise ModelError("SiteInputs.training_arrivals_node_hours: must be ≥ 0")
+        for name in ("rt_price_native_step_s", "system_load_native_step_s"):
+            if getattr(self, name) < 0:
+                raise ModelError(f"SiteInputs.{name}: must be ≥ 0 (0: recorded on the grid's step)")
 
     @property
     def periods(self) -> int:
@@ -69,4 +79,6 @@ class SiteInputs:
         return SiteInputs(
             **{name: getattr(self, name)[start:stop] for name in ARRAY_FIELDS},
             filled_price_intervals=self.filled_price_intervals,
+            rt_price_native_step_s=self.rt_price_native_step_s,
+            system_load_native_step_s=self.system_load_native_step_s,
         )

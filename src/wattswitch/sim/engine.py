@@ -145,6 +145,8 @@ class SimulatedSite:
         known_hashprice = self.known_hashprice.tolist()
         arrivals = inputs.training_arrivals_node_hours.tolist()
         da_known_until = schedule.da_known_until.tolist()
+        rt_known_until = schedule.rt_known_until.tolist()
+        load_known_until = schedule.load_known_until.tolist()
         must_serve_last, available_last = must_serve[0], available[0]
         step_h = site.step_h
         report_every = max(1, periods // 200)
@@ -153,8 +155,10 @@ class SimulatedSite:
                 t=t,
                 interval_start_utc=ledger.interval_start_utc(t),
                 step_s=site.step_s,
-                rt_price_usd_per_mwh=PastView(inputs.rt_price_usd_per_mwh, t, "rt_price_usd_per_mwh"),
-                system_load_mw=PastView(inputs.system_load_mw, t, "system_load_mw"),
+                rt_price_usd_per_mwh=PastView(
+                    inputs.rt_price_usd_per_mwh, rt_known_until[t], "rt_price_usd_per_mwh"
+                ),
+                system_load_mw=PastView(inputs.system_load_mw, load_known_until[t], "system_load_mw"),
                 da_price_usd_per_mwh=PastView(
                     inputs.da_price_usd_per_mwh, da_known_until[t], "da_price_usd_per_mwh"
                 ),
@@ -188,8 +192,10 @@ class SimulatedSite:
         fraction_last = np.concatenate(
             (inputs.inference_load_fraction[:1], inputs.inference_load_fraction[:-1])
         )
+        known = self.schedule.rt_known_until
+        last_rt = np.where(known > 0, inputs.rt_price_usd_per_mwh[np.maximum(known - 1, 0)], np.nan)
         return KnownRows(
-            last_rt_price_usd_per_mwh=np.concatenate(([np.nan], inputs.rt_price_usd_per_mwh[:-1])),
+            last_rt_price_usd_per_mwh=last_rt,
             hashprice_usd_per_ph_day=self.known_hashprice.copy(),
             must_serve_gpu_mw_last=np.asarray(site.must_serve_mw(fraction_last), dtype=float),
             training_available_nodes_last=np.asarray(

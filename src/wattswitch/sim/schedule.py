@@ -21,6 +21,8 @@ class RunSchedule:
     power_cap_mw: np.ndarray
     dr_usd_per_h: np.ndarray
     da_known_until: np.ndarray
+    rt_known_until: np.ndarray
+    load_known_until: np.ndarray
     four_cp_usd_per_mw: np.ndarray
     four_cp_peaks: tuple[int, ...]
     four_cp_months_without_load: tuple[int, ...]
@@ -66,6 +68,24 @@ def da_known_until(inputs: SiteInputs) -> np.ndarray:
     return known
 
 
+def settled_until(scenario: Scenario, periods: int, native_step_s: int) -> np.ndarray:
+    """For each interval t, the first interval whose value of a signal recorded every
+    ``native_step_s`` is not yet known at t.
+
+    A value recorded at a coarser step than the grid (an hourly load on 15-min intervals) is
+    an average over its whole period, so it is known only once that period ends; its periods
+    start on multiples of ``native_step_s`` since the Unix epoch, as the files' hours do. At
+    the grid's own step (or 0) this is ``t``: everything before the interval is known.
+    """
+    step_s = scenario.step_s
+    intervals = np.arange(periods, dtype=np.int64)
+    if native_step_s <= step_s:
+        return intervals
+    start_s = int(scenario.start_utc.timestamp()) + intervals * step_s
+    into_period_s = start_s % native_step_s
+    return np.asarray(np.maximum(intervals - into_period_s // step_s, 0))
+
+
 def four_cp_weights(
     site: SiteModel, inputs: SiteInputs
 ) -> tuple[np.ndarray, tuple[int, ...], tuple[int, ...]]:
@@ -106,6 +126,8 @@ def run_schedule(scenario: Scenario, site: SiteModel, inputs: SiteInputs) -> Run
         power_cap_mw=caps,
         dr_usd_per_h=pay,
         da_known_until=da_known_until(inputs),
+        rt_known_until=settled_until(scenario, inputs.periods, inputs.rt_price_native_step_s),
+        load_known_until=settled_until(scenario, inputs.periods, inputs.system_load_native_step_s),
         four_cp_usd_per_mw=weights,
         four_cp_peaks=peaks,
         four_cp_months_without_load=unknown,
