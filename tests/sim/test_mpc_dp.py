@@ -276,3 +276,27 @@ def test_the_4cp_forecast_persists_the_last_load_over_yesterdays_wiggles() -> No
     assert shape_only.totals["cost_four_cp_usd"] > 0
     assert persisting.asic_mw[:, 162].sum() == pytest.approx(0.0)
     assert persisting.totals["cost_four_cp_usd"] < shape_only.totals["cost_four_cp_usd"]
+
+
+def test_mpc_replans_when_an_hourly_load_settles_inside_the_4cp_window() -> None:
+    """An hourly load is known only once its hour ends: 15:00–16:00 becomes known at 16:00.
+
+    The plan made at 15:45 saw 14:00–15:00 only, well under the month's high; the load that
+    says 16:00 may be the peak arrives at 16:00, mid-plan, and mpc must act on it then.
+    """
+    periods = 192
+    load = np.full(periods, 50_000.0)
+    load[40:44] = 80_000.0  # yesterday 10:00: the month's high so far, outside the window
+    load[152:156] = 70_000.0  # today 14:00
+    load[156:160] = 80_000.0  # 15:00: at the high
+    load[160:164] = 80_500.0  # 16:00: the month's peak
+    load[164:] = 70_000.0
+    scenario = full_scenario(periods, dr=False)
+    inputs = inputs_for(scenario, np.full(periods, 20.0), 60.0, system_load=load)
+    site = SimulatedSite(scenario, dataclasses.replace(inputs, system_load_native_step_s=3600))
+    assert site.schedule.four_cp_peaks == (160,)
+    late = site.run(MpcPolicy(site.site, MpcSettings(four_cp_replan_on_load=False)))
+    prompt = site.run(MpcPolicy(site.site))
+    assert late.asic_mw[:, 160].sum() > 0  # the 15:45 plan ran through 16:00
+    assert prompt.asic_mw[:, 160:164].sum() == pytest.approx(0.0)
+    assert prompt.totals["cost_four_cp_usd"] < late.totals["cost_four_cp_usd"]
