@@ -19,7 +19,7 @@ from wattswitch.control.memory_fleet import MemoryMinerFleet
 from wattswitch.control.miner_sending import FleetSettings
 from wattswitch.control.prices import ReplayPriceFeed
 from wattswitch.control.wiring import Journal, Wired, assemble
-from wattswitch.model.equipment import CommandResult, JobSpec, MinerCommand
+from wattswitch.model.equipment import CommandResult, JobSpec, MinerCommand, SystemLoadFeed
 from wattswitch.model.scenario import Scenario
 from wattswitch.model.timeseries import TimeSeries
 from wattswitch.store import repo
@@ -162,6 +162,7 @@ async def build_rig(
     dry_run: bool = False,
     live_settings: LiveSettings | None = None,
     safety: SafetySettings | None = None,
+    system_load: SystemLoadFeed | None = None,
 ) -> Rig:
     """A site of ``miners`` S19 XPs, 4 preemptible + 1 reserved GPU nodes, prices cheap by default."""
     scenario = scenario or replace(demo_scenario(miners, start_utc=START - timedelta(hours=6)), step_s=STEP_S)
@@ -190,6 +191,7 @@ async def build_rig(
         live_settings=live_settings or LiveSettings(inference_load_fraction=0.0),
         safety=safety,
         dry_run=dry_run,
+        system_load=system_load,
     )
     rig = Rig(scenario, fleet, cluster, clock, wired, database, prices)
     fleet.rig = rig

@@ -119,6 +119,10 @@ file = "prices.csv"
 hub = "HB_WEST"
 replay_speed = 60.0
 
+[control.system_load]
+source = "replay"
+file = "load.csv"
+
 [control.safety]
 on_price_loss = "hold"
 """
@@ -134,6 +138,9 @@ def test_a_config_file_reads_with_paths_relative_to_it(tmp_path: Path) -> None:
     assert config.slurm.slurm_conf == str(tmp_path / "slurm" / "slurm.conf")
     assert config.safety.on_price_loss == "hold"
     assert [g.group for g in config.miners] == ["s19xp", "s21"]
+    assert config.system_load is not None
+    assert config.system_load.file == str(tmp_path / "load.csv")
+    assert config.system_load.column == "ERCOT_TOTAL"
 
 
 @pytest.mark.parametrize(
@@ -145,6 +152,12 @@ def test_a_config_file_reads_with_paths_relative_to_it(tmp_path: Path) -> None:
         (('addresses = ["10.0.1.1", "10.0.1.2"]', 'addresses = ["10.0.1.300"]'), "not an IP address"),
         (('file = "prices.csv"', 'fil = "prices.csv"'), "unknown key"),
         (("replay_speed = 60.0", "replay_speed = -1.0"), "replay_speed"),
+        (('file = "load.csv"', 'column = "ERCOT_TOTAL"'), "control.system_load: file: a replay feed needs"),
+        (
+            ('source = "replay"\nfile = "load.csv"', 'source = "gridstatus"'),
+            "system_load.source: 'gridstatus' with prices.source 'replay'",
+        ),
+        (('source = "replay"\nfile = "load.csv"', 'source = "ercot"'), "control.system_load: source"),
     ],
 )
 def test_config_errors_name_the_key(change: tuple[str, str], message: str) -> None:
@@ -168,3 +181,5 @@ def test_the_sample_configuration_in_the_docs_parses() -> None:
     assert config.live.stage_mw == 5.0
     assert config.slurm is not None
     assert config.slurm.preemptible_partitions == ("spot",)
+    assert config.system_load is not None
+    assert config.system_load.source == "gridstatus"

@@ -23,6 +23,11 @@ preemptible_partitions = ["spot"]
 source = "replay"               # or "gridstatus" (ERCOT live)
 file = "prices.csv"
 hub = "HB_WEST"
+
+[control.system_load]           # optional: the grid's load, for the policies' 4CP watch
+source = "replay"               # or "gridstatus" (ERCOT live); the same kind as the prices'
+file = "load.csv"               # tidy CSV or EIA hourly load by weather zone
+column = "ERCOT_TOTAL"
 ```
 """
 
@@ -43,6 +48,7 @@ from wattswitch.model.codec import from_plain
 
 LIVE_POLICIES = ("always-on", "threshold", "mpc")
 PRICE_SOURCES = ("replay", "gridstatus")
+LOAD_SOURCES = PRICE_SOURCES
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,21 @@ class PriceConfig:
 
 
 @dataclass(frozen=True)
+class SystemLoadConfig:
+    """Where the grid's system load comes from (the policies' 4CP watch reads it)."""
+
+    source: str = "replay"
+    file: str = ""
+    column: str = "ERCOT_TOTAL"
+
+    def __post_init__(self) -> None:
+        if self.source not in LOAD_SOURCES:
+            raise ModelError(f"source: {self.source!r}; choose from {', '.join(LOAD_SOURCES)}")
+        if self.source == "replay" and not self.file:
+            raise ModelError("file: a replay feed needs a load file (tidy CSV or EIA load by weather zone)")
+
+
+@dataclass(frozen=True)
 class ControlConfig:
     """A live site: its scenario, equipment, price feed, policy, journal and safety settings."""
 
@@ -123,6 +144,7 @@ class ControlConfig:
     miner_io: MinerIoConfig = field(default_factory=MinerIoConfig)
     safety: SafetySettings = field(default_factory=SafetySettings)
     live: LiveSettings = field(default_factory=LiveSettings)
+    system_load: SystemLoadConfig | None = None
 
     def __post_init__(self) -> None:
         if self.policy not in LIVE_POLICIES:
@@ -130,6 +152,12 @@ class ControlConfig:
             raise ModelError(f"policy: {self.policy!r}{hint}; choose from {', '.join(LIVE_POLICIES)}")
         if not self.miners:
             raise ModelError("miners: at least one [[control.miners]] table is needed")
+        load = self.system_load
+        if load is not None and load.source != self.prices.source:
+            raise ModelError(
+                f"system_load.source: {load.source!r} with prices.source {self.prices.source!r}; "
+                "both must be 'replay' (the replay clock runs both) or both 'gridstatus' (live)"
+            )
 
 
 def parse_control_toml(text: str, source: str, base_dir: Path | None = None) -> ControlConfig:
@@ -162,6 +190,9 @@ def _resolved(config: ControlConfig, base: Path) -> ControlConfig:
     slurm = config.slurm
     if slurm is not None and slurm.slurm_conf:
         slurm = replace(slurm, slurm_conf=path(slurm.slurm_conf))
+    load = config.system_load
+    if load is not None and load.file:
+        load = replace(load, file=path(load.file))
     return ControlConfig(
         site_name=config.site_name,
         miners=config.miners,
@@ -173,4 +204,5 @@ def _resolved(config: ControlConfig, base: Path) -> ControlConfig:
         miner_io=config.miner_io,
         safety=config.safety,
         live=config.live,
+        system_load=load,
     )

@@ -8,7 +8,8 @@ for miners that already got there. Decisions of intervals already over are marke
 
 Safe modes replace or bound the policy's decision when the price feed is stale, Slurm cannot be
 read, or too many miners are silent; each raises an alert (log + store + API) and clears it when
-the cause is gone. Grid events (demand response, 4CP) arriving through the API or CLI lower the
+the cause is gone. A failing system-load feed raises an alert only (the 4CP watch then sees the
+load known before). Grid events (demand response, 4CP) arriving through the API or CLI lower the
 cap at once: the controller re-plans immediately (a decision journaled at the trigger instant).
 """
 
@@ -282,6 +283,8 @@ class Controller:
             modes.append("cluster")
         if reading.reachable_share < self.safety.min_fleet_reachable_share:
             modes.append("fleet")
+        if reading.load_error is not None:
+            modes.append("load-feed")
         return tuple(modes)
 
     def _alerts(self, reading: Reading, modes: tuple[str, ...]) -> None:
@@ -293,6 +296,8 @@ class Controller:
             "GPUs budgeted at full power, not commanded",
             "fleet": f"only {reading.reachable_share:.0%} of miners answer (minimum "
             f"{self.safety.min_fleet_reachable_share:.0%}); silent miners are budgeted at nameplate",
+            "load-feed": f"system load feed: {reading.load_error}; the policy's 4CP watch sees only the "
+            "load known before (post a 4cp grid event to curtail for a peak)",
         }
         with self.store.write() as session:
             already_open = {a.kind for a in journal.alerts_of(session, self.site_id, open_only=True)}

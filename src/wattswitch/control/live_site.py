@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from wattswitch.control.system_load import load_on_grid
 from wattswitch.control.targets import (
     GpuBudget,
     MinerSlot,
@@ -35,17 +36,20 @@ from wattswitch.model.equipment import (
     CommandResult,
     GpuCluster,
     GpuJob,
+    LoadPoint,
     MinerCommand,
     MinerFleet,
     MinerTelemetry,
     PriceFeed,
     PricePoint,
+    SystemLoadFeed,
 )
 from wattswitch.model.observation import Observation, PastView
 from wattswitch.model.scenario import Scenario
 from wattswitch.model.site_model import SiteModel
 
 TOLERANCE_MW = 1e-6
+LOAD_KEPT = timedelta(days=33)  # system load values older than this are dropped
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class Reading:
     price: PricePoint | None
     price_error: str | None = None
     cluster_error: str | None = None
+    load_error: str | None = None
 
     @property
     def reachable_share(self) -> float:
@@ -135,12 +140,14 @@ class LiveSite:
         cluster_nodes: int = 0,
         settings: LiveSettings | None = None,
         origin_utc: datetime,
+        system_load: SystemLoadFeed | None = None,
     ) -> None:
         self.scenario = scenario
         self.site = site
         self.slots = tuple(slots)
         self.fleet = fleet
         self.prices = prices
+        self.system_load = system_load
         self.cluster = cluster
         self.settings = settings or LiveSettings()
         self.origin_utc = origin_utc
@@ -153,6 +160,8 @@ class LiveSite:
             cluster_nodes=cluster_nodes if cluster is not None else 0,
         )
         self._prices_by_t: dict[int, float] = {}
+        self._load_points: dict[tuple[datetime, datetime], float] = {}
+        self._load_error: str | None = None
         self._telemetry: tuple[MinerTelemetry, ...] | None = None
         self._calendar: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))
 
@@ -160,7 +169,9 @@ class LiveSite:
 
     def prime(self, now_utc: datetime) -> int:
         """Load the feed's recent past into the price history (a policy starting live gets a past
-        as in a backtest); returns how many prices were loaded. A failing feed loads nothing."""
+        as in a backtest), and the system load's; returns how many prices were loaded. A failing
+        feed loads nothing."""
+        self.read_system_load(now_utc)
         try:
             points = self.prices.history(self.origin_utc, now_utc)
         except EquipmentError:
@@ -168,6 +179,22 @@ class LiveSite:
         for p in points:
             self._prices_by_t[self.index(p.interval_start_utc)] = p.price_usd_per_mwh
         return len(points)
+
+    def read_system_load(self, now_utc: datetime) -> str | None:
+        """Add the system load values ended since the last read; returns the error, if any."""
+        if self.system_load is None:
+            return None
+        since = max((end for _, end in self._load_points), default=self.origin_utc)
+        try:
+            points: list[LoadPoint] = self.system_load.history(since, now_utc)
+        except EquipmentError as err:
+            return str(err)
+        for p in points:
+            self._load_points[(p.interval_start_utc, p.interval_end_utc)] = p.load_mw
+        keep_from = now_utc - LOAD_KEPT  # the month's high needs a month, mpc's shape yesterday
+        for key in [k for k in self._load_points if k[1] < keep_from]:
+            del self._load_points[key]
+        return None
 
     async def read(self, now_utc: datetime, *, fleet: bool = True) -> Reading:
         """Telemetry, jobs and the latest price; failures are noted, never raised.
@@ -192,7 +219,9 @@ class LiveSite:
             price_error = str(err)
         if price is not None:
             self._prices_by_t[self.index(price.interval_start_utc)] = price.price_usd_per_mwh
-        return Reading(telemetry, jobs, price, price_error, cluster_error)
+        if fleet:  # a grid-event step skips the load: it only re-plans under the event's cap, at once
+            self._load_error = await asyncio.to_thread(self.read_system_load, now_utc)
+        return Reading(telemetry, jobs, price, price_error, cluster_error, self._load_error)
 
     async def read_fleet(self) -> list[MinerTelemetry]:
         """One reading per slot, in slot order (a miner the fleet did not report is unreachable)."""
@@ -245,7 +274,7 @@ class LiveSite:
             interval_start_utc=interval_start_utc,
             step_s=self.site.step_s,
             rt_price_usd_per_mwh=PastView(rt, t, "rt_price_usd_per_mwh"),
-            system_load_mw=PastView(np.full(horizon, np.nan), t, "system_load_mw"),
+            system_load_mw=self._system_load_view(t, horizon),
             da_price_usd_per_mwh=PastView(np.full(horizon, np.nan), t, "da_price_usd_per_mwh"),
             hashprice_usd_per_ph_day=self.settings.hashprice_usd_per_ph_day,
             inference_load_fraction=PastView(inference, t, "inference_load_fraction"),
@@ -257,6 +286,17 @@ class LiveSite:
             local_hour=local_hour,
             local_month=local_month,
         )
+
+    def _system_load_view(self, t: int, horizon: int) -> PastView:
+        """The system load up to the last interval wholly ended before ``t`` (NaN without a feed)."""
+        points = (
+            LoadPoint(start, end, load)
+            for (start, end), load in self._load_points.items()
+            if end <= self.origin_utc + t * self.step
+        )
+        load = load_on_grid(points, self.origin_utc, self.site.step_s, horizon)
+        known = np.flatnonzero(~np.isnan(load[:t]))
+        return PastView(load, int(known[-1]) + 1 if known.size else 0, "system_load_mw")
 
     def cap_series(self, horizon: int, caps: Sequence[tuple[datetime, datetime, float]]) -> np.ndarray:
         """The site limit per interval, lowered where a grid event's cap is in force."""

@@ -57,28 +57,28 @@ class ReplayPriceFeed:
     @property
     def first_utc(self) -> datetime:
         """Start of the first interval with a price."""
-        return _from_ns(int(self._starts_ns[0]))
+        return from_epoch_ns(int(self._starts_ns[0]))
 
     @property
     def last_utc(self) -> datetime:
         """End of the last interval with a price."""
-        return _from_ns(int(self._starts_ns[-1]) + self._step_ns)
+        return from_epoch_ns(int(self._starts_ns[-1]) + self._step_ns)
 
     def latest(self, now_utc: datetime) -> PricePoint | None:
         """The last interval whose end is at or before ``now_utc``."""
-        now_ns = _to_ns(now_utc)
+        now_ns = to_epoch_ns(now_utc)
         position = int(np.searchsorted(self._starts_ns + self._step_ns, now_ns, side="right")) - 1
         if position < 0:
             return None
-        start = _from_ns(int(self._starts_ns[position]))
+        start = from_epoch_ns(int(self._starts_ns[position]))
         return PricePoint(start, float(self._prices[position]), self._location)
 
     def history(self, since_utc: datetime, now_utc: datetime) -> list[PricePoint]:
         """Settled prices of intervals starting at or after ``since_utc``."""
-        first = int(np.searchsorted(self._starts_ns, _to_ns(since_utc), side="left"))
-        last = int(np.searchsorted(self._starts_ns + self._step_ns, _to_ns(now_utc), side="right"))
+        first = int(np.searchsorted(self._starts_ns, to_epoch_ns(since_utc), side="left"))
+        last = int(np.searchsorted(self._starts_ns + self._step_ns, to_epoch_ns(now_utc), side="right"))
         return [
-            PricePoint(_from_ns(int(self._starts_ns[k])), float(self._prices[k]), self._location)
+            PricePoint(from_epoch_ns(int(self._starts_ns[k])), float(self._prices[k]), self._location)
             for k in range(first, last)
         ]
 
@@ -165,12 +165,12 @@ def _gridstatus_fetch(location: str) -> Fetch:
     return fetch
 
 
-def _to_ns(moment: datetime) -> int:
+def to_epoch_ns(moment: datetime) -> int:
     if moment.tzinfo is None:
         raise ValueError("naive datetime: live control works in timezone-aware UTC")
     delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
     return (delta // timedelta(microseconds=1)) * 1000
 
 
-def _from_ns(ns: int) -> datetime:
+def from_epoch_ns(ns: int) -> datetime:
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=ns // 1000)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from wattswitch.control.clock import Clock, ReplayClock, WallClock, interval_start
 from wattswitch.control.config import ControlConfig
@@ -21,6 +22,7 @@ from wattswitch.control.nvml import NvmlPowerCaps
 from wattswitch.control.prices import GridstatusPriceFeed, ReplayPriceFeed
 from wattswitch.control.pyasic_fleet import PyasicFleet
 from wattswitch.control.slurm import SlurmCluster, SlurmSettings
+from wattswitch.control.system_load import GridstatusSystemLoadFeed, ReplaySystemLoadFeed
 from wattswitch.control.targets import make_slots
 from wattswitch.data.scenario_file import load_scenario
 from wattswitch.dispatch.always_on import AlwaysOnPolicy
@@ -28,7 +30,7 @@ from wattswitch.dispatch.mpc import MpcPolicy
 from wattswitch.dispatch.threshold import ThresholdPolicy
 from wattswitch.errors import EquipmentError, InputError
 from wattswitch.model.default_scenario import default_scenario
-from wattswitch.model.equipment import GpuCluster, MinerFleet, MinerIdentity, PriceFeed
+from wattswitch.model.equipment import GpuCluster, MinerFleet, MinerIdentity, PriceFeed, SystemLoadFeed
 from wattswitch.model.fleet import AsicGroup
 from wattswitch.model.scenario import Scenario
 from wattswitch.model.site_model import SiteModel, site_model
@@ -122,6 +124,27 @@ def price_feed_and_clock(config: ControlConfig) -> tuple[PriceFeed, Clock]:
     return feed, ReplayClock(start, prices.replay_speed, prices.replay_anchor_utc)
 
 
+def system_load_feed(config: ControlConfig) -> SystemLoadFeed | None:
+    """The configured system-load feed (None without a ``[control.system_load]`` table)."""
+    load = config.system_load
+    if load is None:
+        return None
+    if load.source == "gridstatus":
+        return GridstatusSystemLoadFeed()
+    return ReplaySystemLoadFeed.from_file(load.file, load.column)
+
+
+def history_origin(now_utc: datetime, scenario: Scenario, *, whole_month: bool) -> datetime:
+    """Where the controller's interval count starts: two days back for the policy's price history,
+    or the start of the local month when a load feed gives the 4CP watch the month's high so far."""
+    origin = interval_start(now_utc, scenario.step_s) - HISTORY
+    if not whole_month:
+        return origin
+    local = now_utc.astimezone(ZoneInfo(scenario.site.timezone))
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return min(origin, interval_start(month_start, scenario.step_s))
+
+
 def slurm_cluster(config: ControlConfig) -> tuple[GpuCluster | None, int]:
     """The Slurm cluster and its node count (None, 0 without a ``[control.slurm]`` table)."""
     if config.slurm is None:
@@ -183,6 +206,7 @@ def assemble(
     safety: SafetySettings | None = None,
     dry_run: bool = False,
     on_step: Callable[[StepReport], None] | None = None,
+    system_load: SystemLoadFeed | None = None,
 ) -> Wired:
     """Put the pieces together (the real ones in :func:`wire`; the demo and tests pass fakes)."""
     site = site_model(scenario)
@@ -196,7 +220,8 @@ def assemble(
         cluster=cluster,
         cluster_nodes=cluster_nodes,
         settings=live_settings,
-        origin_utc=interval_start(clock.now(), scenario.step_s) - HISTORY,
+        origin_utc=history_origin(clock.now(), scenario, whole_month=system_load is not None),
+        system_load=system_load,
     )
     live.prime(clock.now())
     store, site_id = open_store(journal.database, journal.site_name)
@@ -238,4 +263,5 @@ async def wire(
         safety=config.safety,
         dry_run=dry_run,
         on_step=on_step,
+        system_load=system_load_feed(config),
     )

@@ -217,6 +217,32 @@ class PricePoint:
     location: str
 
 
+@dataclass(frozen=True)
+class LoadPoint:
+    """The grid's system load averaged over ``[interval_start_utc, interval_end_utc)``.
+
+    It is known once the interval has ended (an hour's average at the end of the hour).
+    """
+
+    interval_start_utc: datetime
+    interval_end_utc: datetime
+    load_mw: float
+
+
+class SystemLoadFeed(Protocol):
+    """The grid's system load as it becomes known (for the 4CP watch of the policies)."""
+
+    @property
+    def name(self) -> str:
+        """What the feed reads, for logs and alerts (e.g. ``gridstatus ERCOT load``)."""
+        ...
+
+    def history(self, since_utc: datetime, now_utc: datetime) -> list[LoadPoint]:
+        """Every value ended at or before ``now_utc`` of intervals starting at or after ``since_utc``,
+        in time order. Raises :class:`EquipmentError` when the source cannot be reached."""
+        ...
+
+
 class PriceFeed(Protocol):
     """Real-time prices as they become known (live from the ISO, or replayed from a file)."""
 
