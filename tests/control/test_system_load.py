@@ -221,3 +221,13 @@ def test_a_failing_load_feed_raises_an_alert_and_keeps_control_running(tmp_path:
         rig.wired.close()
 
     asyncio.run(go())
+
+
+def test_a_missing_gridstatus_is_said_clearly() -> None:
+    try:
+        import gridstatus  # noqa: F401
+    except ImportError:
+        with pytest.raises(EquipmentError, match=r"gridstatus is not installed.*control\.system_load"):
+            GridstatusSystemLoadFeed().history(T0, T0 + HOUR)
+    else:  # pragma: no cover - only where gridstatus is installed
+        pytest.skip("gridstatus is installed here; the live fetch needs ercot.com")

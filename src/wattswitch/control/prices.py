@@ -144,16 +144,21 @@ def settled_points(table: pd.DataFrame, location: str, now_utc: datetime, source
     return points
 
 
+def gridstatus_ercot(what: str, table: str) -> Any:
+    """gridstatus' ERCOT client; says how to install it (or what to replay instead) when missing."""
+    try:
+        import gridstatus  # noqa: PLC0415 - optional: only live ERCOT feeds need it
+    except ImportError as err:
+        raise EquipmentError(
+            f"gridstatus is not installed; `pip install gridstatus` for {what}, "
+            f'or use a replay feed ([{table}] source = "replay")'
+        ) from err
+    return gridstatus.Ercot()
+
+
 def _gridstatus_fetch(location: str) -> Fetch:
     def fetch(now_utc: datetime) -> pd.DataFrame:
-        try:
-            import gridstatus  # noqa: PLC0415 - optional: only live ERCOT prices need it
-        except ImportError as err:
-            raise EquipmentError(
-                "gridstatus is not installed; `pip install gridstatus` for live ERCOT prices, "
-                'or use a replay feed ([control.prices] source = "replay")'
-            ) from err
-        ercot: Any = gridstatus.Ercot()
+        ercot = gridstatus_ercot("live ERCOT prices", "control.prices")
         day = pd.Timestamp(now_utc).tz_convert("US/Central").normalize()
         return ercot.get_spp(  # type: ignore[no-any-return]
             date=day,

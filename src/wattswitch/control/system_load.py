@@ -12,13 +12,12 @@ import math
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
-from wattswitch.control.prices import NS_PER_S, from_epoch_ns, to_epoch_ns
+from wattswitch.control.prices import NS_PER_S, from_epoch_ns, gridstatus_ercot, to_epoch_ns
 from wattswitch.data.prices import load_grid_load
 from wattswitch.errors import EquipmentError, InputError
 from wattswitch.model.equipment import LoadPoint
@@ -161,14 +160,7 @@ def load_on_grid(points: Iterable[LoadPoint], origin_utc: datetime, step_s: int,
 
 def _gridstatus_day_fetch() -> DayFetch:
     def fetch(day: date) -> pd.DataFrame:
-        try:
-            import gridstatus  # noqa: PLC0415 - optional: only the live ERCOT load needs it
-        except ImportError as err:
-            raise EquipmentError(
-                "gridstatus is not installed; `pip install gridstatus` for the live ERCOT load, "
-                'or use a replay feed ([control.system_load] source = "replay")'
-            ) from err
-        ercot: Any = gridstatus.Ercot()
+        ercot = gridstatus_ercot("the live ERCOT load", "control.system_load")
         return pd.DataFrame(ercot.get_load(pd.Timestamp(day, tz=ERCOT_TIMEZONE)))
 
     return fetch
