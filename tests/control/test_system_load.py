@@ -17,12 +17,15 @@ import pandas as pd
 import pytest
 from live_testing import ManualClock, build_rig
 
+from wattswitch.control.config import parse_control_toml
 from wattswitch.control.system_load import (
     GridstatusSystemLoadFeed,
     ReplaySystemLoadFeed,
     load_on_grid,
 )
+from wattswitch.control.wiring import history_origin, system_load_feed
 from wattswitch.errors import EquipmentError, InputError
+from wattswitch.model.default_scenario import default_scenario
 from wattswitch.model.equipment import LoadPoint, SystemLoadFeed
 from wattswitch.model.timeseries import TimeSeries
 from wattswitch.store import live as journal
@@ -231,3 +234,27 @@ def test_a_missing_gridstatus_is_said_clearly() -> None:
             GridstatusSystemLoadFeed().history(T0, T0 + HOUR)
     else:  # pragma: no cover - only where gridstatus is installed
         pytest.skip("gridstatus is installed here; the live fetch needs ercot.com")
+
+
+def test_the_configured_feed_is_built_and_history_starts_at_the_local_month(tmp_path: Path) -> None:
+    text = f"""
+[control]
+site_name = "s"
+[[control.miners]]
+group = "s19xp"
+addresses = ["10.0.1.1"]
+[control.prices]
+file = "prices.csv"
+[control.system_load]
+file = "{FIXTURES / 'eia_ercot_load_2020_names.csv'}"
+"""
+    feed = system_load_feed(parse_control_toml(text, "site.toml", tmp_path))
+    assert isinstance(feed, ReplaySystemLoadFeed)
+    without = text.split("[control.system_load]", maxsplit=1)[0]
+    assert system_load_feed(parse_control_toml(without, "site.toml", tmp_path)) is None
+    scenario = default_scenario()
+    now = datetime(2025, 8, 20, 21, 7, tzinfo=UTC)
+    assert history_origin(now, scenario, whole_month=False) == datetime(2025, 8, 18, 21, 0, tzinfo=UTC)
+    assert history_origin(now, scenario, whole_month=True) == AUGUST  # local midnight, 1 August
+    early = datetime(2025, 8, 1, 7, tzinfo=UTC)  # 02:00 on the 1st: two days back reaches July
+    assert history_origin(early, scenario, whole_month=True) == datetime(2025, 7, 30, 7, 0, tzinfo=UTC)
