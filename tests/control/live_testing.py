@@ -19,7 +19,7 @@ from wattswitch.control.memory_fleet import MemoryMinerFleet
 from wattswitch.control.miner_sending import FleetSettings
 from wattswitch.control.prices import ReplayPriceFeed
 from wattswitch.control.wiring import Journal, Wired, assemble
-from wattswitch.model.equipment import CommandResult, JobSpec, MinerCommand, SystemLoadFeed
+from wattswitch.model.equipment import CommandResult, HashpriceFeed, JobSpec, MinerCommand, SystemLoadFeed
 from wattswitch.model.scenario import Scenario
 from wattswitch.model.timeseries import TimeSeries
 from wattswitch.store import repo
@@ -163,6 +163,7 @@ async def build_rig(
     live_settings: LiveSettings | None = None,
     safety: SafetySettings | None = None,
     system_load: SystemLoadFeed | None = None,
+    hashprice: HashpriceFeed | None = None,
 ) -> Rig:
     """A site of ``miners`` S19 XPs, 4 preemptible + 1 reserved GPU nodes, prices cheap by default."""
     scenario = scenario or replace(demo_scenario(miners, start_utc=START - timedelta(hours=6)), step_s=STEP_S)
@@ -192,6 +193,7 @@ async def build_rig(
         safety=safety,
         dry_run=dry_run,
         system_load=system_load,
+        hashprice=hashprice,
     )
     rig = Rig(scenario, fleet, cluster, clock, wired, database, prices)
     fleet.rig = rig

@@ -123,6 +123,9 @@ replay_speed = 60.0
 source = "replay"
 file = "load.csv"
 
+[control.hashprice]
+file = "bitcoin.csv"
+
 [control.safety]
 on_price_loss = "hold"
 """
@@ -141,6 +144,8 @@ def test_a_config_file_reads_with_paths_relative_to_it(tmp_path: Path) -> None:
     assert config.system_load is not None
     assert config.system_load.file == str(tmp_path / "load.csv")
     assert config.system_load.column == "ERCOT_TOTAL"
+    assert config.hashprice is not None
+    assert config.hashprice.file == str(tmp_path / "bitcoin.csv")
 
 
 @pytest.mark.parametrize(
@@ -158,6 +163,8 @@ def test_a_config_file_reads_with_paths_relative_to_it(tmp_path: Path) -> None:
             "system_load.source: 'gridstatus' with prices.source 'replay'",
         ),
         (('source = "replay"\nfile = "load.csv"', 'source = "ercot"'), "control.system_load: source"),
+        (('file = "bitcoin.csv"', 'source = "mempool"'), "hashprice.source: 'mempool' with prices.source"),
+        (('file = "bitcoin.csv"', 'refresh_s = 60.0'), "control.hashprice: file: a replay feed needs"),
     ],
 )
 def test_config_errors_name_the_key(change: tuple[str, str], message: str) -> None:
@@ -183,3 +190,5 @@ def test_the_sample_configuration_in_the_docs_parses() -> None:
     assert config.slurm.preemptible_partitions == ("spot",)
     assert config.system_load is not None
     assert config.system_load.source == "gridstatus"
+    assert config.hashprice is not None
+    assert config.hashprice.source == "mempool"

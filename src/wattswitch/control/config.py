@@ -28,6 +28,10 @@ hub = "HB_WEST"
 source = "replay"               # or "gridstatus" (ERCOT live); the same kind as the prices'
 file = "load.csv"               # tidy CSV or EIA hourly load by weather zone
 column = "ERCOT_TOTAL"
+
+[control.hashprice]             # optional: follow hashprice instead of [control.live]'s fixed value
+source = "replay"               # or "mempool" (mempool.space, live); the same kind as the prices'
+file = "bitcoin.csv"            # Coin Metrics or bitinfocharts daily network data
 ```
 """
 
@@ -49,6 +53,7 @@ from wattswitch.model.codec import from_plain
 LIVE_POLICIES = ("always-on", "threshold", "mpc")
 PRICE_SOURCES = ("replay", "gridstatus")
 LOAD_SOURCES = PRICE_SOURCES
+HASHPRICE_SOURCES = ("replay", "mempool")
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,29 @@ class SystemLoadConfig:
 
 
 @dataclass(frozen=True)
+class HashpriceConfig:
+    """Where hashprice comes from (the policies' mining breakevens follow it)."""
+
+    source: str = "replay"
+    file: str = ""
+    base_url: str = "https://mempool.space/api"
+    refresh_s: float = 3600.0
+
+    def __post_init__(self) -> None:
+        if self.source not in HASHPRICE_SOURCES:
+            raise ModelError(f"source: {self.source!r}; choose from {', '.join(HASHPRICE_SOURCES)}")
+        if self.source == "replay" and not self.file:
+            raise ModelError("file: a replay feed needs a bitcoin file (Coin Metrics or bitinfocharts)")
+        if not (self.refresh_s > 0 and math.isfinite(self.refresh_s)):
+            raise ModelError(f"refresh_s must be a finite number > 0, got {self.refresh_s}")
+
+    @property
+    def live(self) -> bool:
+        """True for a live source (it then needs live prices too)."""
+        return self.source != "replay"
+
+
+@dataclass(frozen=True)
 class ControlConfig:
     """A live site: its scenario, equipment, price feed, policy, journal and safety settings."""
 
@@ -145,6 +173,7 @@ class ControlConfig:
     safety: SafetySettings = field(default_factory=SafetySettings)
     live: LiveSettings = field(default_factory=LiveSettings)
     system_load: SystemLoadConfig | None = None
+    hashprice: HashpriceConfig | None = None
 
     def __post_init__(self) -> None:
         if self.policy not in LIVE_POLICIES:
@@ -157,6 +186,12 @@ class ControlConfig:
             raise ModelError(
                 f"system_load.source: {load.source!r} with prices.source {self.prices.source!r}; "
                 "both must be 'replay' (the replay clock runs both) or both 'gridstatus' (live)"
+            )
+        hashprice = self.hashprice
+        if hashprice is not None and hashprice.live != (self.prices.source != "replay"):
+            raise ModelError(
+                f"hashprice.source: {hashprice.source!r} with prices.source {self.prices.source!r}; "
+                "replayed prices need a replayed hashprice, live prices a live one ('mempool')"
             )
 
 
@@ -193,6 +228,9 @@ def _resolved(config: ControlConfig, base: Path) -> ControlConfig:
     load = config.system_load
     if load is not None and load.file:
         load = replace(load, file=path(load.file))
+    hashprice = config.hashprice
+    if hashprice is not None and hashprice.file:
+        hashprice = replace(hashprice, file=path(hashprice.file))
     return ControlConfig(
         site_name=config.site_name,
         miners=config.miners,
@@ -205,4 +243,5 @@ def _resolved(config: ControlConfig, base: Path) -> ControlConfig:
         safety=config.safety,
         live=config.live,
         system_load=load,
+        hashprice=hashprice,
     )

@@ -8,9 +8,10 @@ for miners that already got there. Decisions of intervals already over are marke
 
 Safe modes replace or bound the policy's decision when the price feed is stale, Slurm cannot be
 read, or too many miners are silent; each raises an alert (log + store + API) and clears it when
-the cause is gone. A failing system-load feed raises an alert only (the 4CP watch then sees the
-load known before). Grid events (demand response, 4CP) arriving through the API or CLI lower the
-cap at once: the controller re-plans immediately (a decision journaled at the trigger instant).
+the cause is gone. A failing system-load or hashprice feed raises an alert only (the 4CP watch
+then sees the load known before; breakevens use the last known hashprice). Grid events (demand
+response, 4CP) arriving through the API or CLI lower the cap at once: the controller re-plans
+immediately (a decision journaled at the trigger instant).
 """
 
 from __future__ import annotations
@@ -257,6 +258,7 @@ class Controller:
             "price_interval_utc": None
             if reading.price is None
             else reading.price.interval_start_utc.isoformat(),
+            "hashprice_usd_per_ph_day": observation.hashprice_usd_per_ph_day,
             "safe_modes": list(modes),
             "dry_run": self.dry_run,
             "plan": plan_plain(plan),
@@ -285,6 +287,8 @@ class Controller:
             modes.append("fleet")
         if reading.load_error is not None:
             modes.append("load-feed")
+        if reading.hashprice_error is not None:
+            modes.append("hashprice-feed")
         return tuple(modes)
 
     def _alerts(self, reading: Reading, modes: tuple[str, ...]) -> None:
@@ -298,6 +302,8 @@ class Controller:
             f"{self.safety.min_fleet_reachable_share:.0%}); silent miners are budgeted at nameplate",
             "load-feed": f"system load feed: {reading.load_error}; the policy's 4CP watch sees only the "
             "load known before (post a 4cp grid event to curtail for a peak)",
+            "hashprice-feed": f"hashprice feed: {reading.hashprice_error}; deciding on the last known "
+            f"hashprice, {self.live.hashprice_usd_per_ph_day:.2f} USD/PH/day",
         }
         with self.store.write() as session:
             already_open = {a.kind for a in journal.alerts_of(session, self.site_id, open_only=True)}

@@ -36,6 +36,7 @@ from wattswitch.model.equipment import (
     CommandResult,
     GpuCluster,
     GpuJob,
+    HashpriceFeed,
     LoadPoint,
     MinerCommand,
     MinerFleet,
@@ -61,7 +62,7 @@ class LiveSettings:
     max_stages: int = 20
     lookahead_h: float = 48.0  # how far ahead calendars and caps are laid out for policies
     inference_load_fraction: float = 0.5  # inference demand share (not metered live yet: modelled)
-    hashprice_usd_per_ph_day: float = 50.0
+    hashprice_usd_per_ph_day: float = 50.0  # used until a hashprice feed gives a value (or without one)
     emergency_rounds: int = 3
 
 
@@ -75,6 +76,7 @@ class Reading:
     price_error: str | None = None
     cluster_error: str | None = None
     load_error: str | None = None
+    hashprice_error: str | None = None
 
     @property
     def reachable_share(self) -> float:
@@ -141,6 +143,7 @@ class LiveSite:
         settings: LiveSettings | None = None,
         origin_utc: datetime,
         system_load: SystemLoadFeed | None = None,
+        hashprice: HashpriceFeed | None = None,
     ) -> None:
         self.scenario = scenario
         self.site = site
@@ -148,6 +151,7 @@ class LiveSite:
         self.fleet = fleet
         self.prices = prices
         self.system_load = system_load
+        self.hashprice = hashprice
         self.cluster = cluster
         self.settings = settings or LiveSettings()
         self.origin_utc = origin_utc
@@ -162,6 +166,8 @@ class LiveSite:
         self._prices_by_t: dict[int, float] = {}
         self._load_points: dict[tuple[datetime, datetime], float] = {}
         self._load_error: str | None = None
+        self._hashprice_usd_per_ph_day = self.settings.hashprice_usd_per_ph_day
+        self._hashprice_error: str | None = None
         self._telemetry: tuple[MinerTelemetry, ...] | None = None
         self._calendar: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))
 
@@ -172,6 +178,7 @@ class LiveSite:
         as in a backtest), and the system load's; returns how many prices were loaded. A failing
         feed loads nothing."""
         self.read_system_load(now_utc)
+        self.read_hashprice(now_utc)
         try:
             points = self.prices.history(self.origin_utc, now_utc)
         except EquipmentError:
@@ -219,9 +226,29 @@ class LiveSite:
             price_error = str(err)
         if price is not None:
             self._prices_by_t[self.index(price.interval_start_utc)] = price.price_usd_per_mwh
-        if fleet:  # a grid-event step skips the load: it only re-plans under the event's cap, at once
+        if fleet:  # a grid-event step skips the slow feeds: it only re-plans under the event's cap
             self._load_error = await asyncio.to_thread(self.read_system_load, now_utc)
-        return Reading(telemetry, jobs, price, price_error, cluster_error, self._load_error)
+            self._hashprice_error = await asyncio.to_thread(self.read_hashprice, now_utc)
+        return Reading(
+            telemetry, jobs, price, price_error, cluster_error, self._load_error, self._hashprice_error
+        )
+
+    def read_hashprice(self, now_utc: datetime) -> str | None:
+        """Follow the hashprice feed (the last known value stays on failure); returns the error."""
+        if self.hashprice is None:
+            return None
+        try:
+            point = self.hashprice.latest(now_utc)
+        except EquipmentError as err:
+            return str(err)
+        if point is not None:
+            self._hashprice_usd_per_ph_day = point.usd_per_ph_day
+        return None
+
+    @property
+    def hashprice_usd_per_ph_day(self) -> float:
+        """The hashprice decisions use: the feed's last value, else the configured one."""
+        return self._hashprice_usd_per_ph_day
 
     async def read_fleet(self) -> list[MinerTelemetry]:
         """One reading per slot, in slot order (a miner the fleet did not report is unreachable)."""
@@ -276,7 +303,7 @@ class LiveSite:
             rt_price_usd_per_mwh=PastView(rt, t, "rt_price_usd_per_mwh"),
             system_load_mw=self._system_load_view(t, horizon),
             da_price_usd_per_mwh=PastView(np.full(horizon, np.nan), t, "da_price_usd_per_mwh"),
-            hashprice_usd_per_ph_day=self.settings.hashprice_usd_per_ph_day,
+            hashprice_usd_per_ph_day=self._hashprice_usd_per_ph_day,
             inference_load_fraction=PastView(inference, t, "inference_load_fraction"),
             must_serve_gpu_mw_last=float(self.site.must_serve_mw(fraction)),
             training_available_nodes_last=float(self.site.training_available_nodes(fraction)),

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from wattswitch.control.clock import Clock, ReplayClock, WallClock, interval_start
 from wattswitch.control.config import ControlConfig
 from wattswitch.control.controller import Controller, SafetySettings, StepReport
+from wattswitch.control.hashprice import MempoolHashpriceFeed, ReplayHashpriceFeed
 from wattswitch.control.live_site import LiveSettings, LiveSite
 from wattswitch.control.miner_sending import FleetSettings
 from wattswitch.control.nvml import NvmlPowerCaps
@@ -30,7 +31,14 @@ from wattswitch.dispatch.mpc import MpcPolicy
 from wattswitch.dispatch.threshold import ThresholdPolicy
 from wattswitch.errors import EquipmentError, InputError
 from wattswitch.model.default_scenario import default_scenario
-from wattswitch.model.equipment import GpuCluster, MinerFleet, MinerIdentity, PriceFeed, SystemLoadFeed
+from wattswitch.model.equipment import (
+    GpuCluster,
+    HashpriceFeed,
+    MinerFleet,
+    MinerIdentity,
+    PriceFeed,
+    SystemLoadFeed,
+)
 from wattswitch.model.fleet import AsicGroup
 from wattswitch.model.scenario import Scenario
 from wattswitch.model.site_model import SiteModel, site_model
@@ -134,6 +142,16 @@ def system_load_feed(config: ControlConfig) -> SystemLoadFeed | None:
     return ReplaySystemLoadFeed.from_file(load.file, load.column)
 
 
+def hashprice_feed(config: ControlConfig) -> HashpriceFeed | None:
+    """The configured hashprice feed (None without a ``[control.hashprice]`` table)."""
+    hashprice = config.hashprice
+    if hashprice is None:
+        return None
+    if hashprice.source == "mempool":
+        return MempoolHashpriceFeed(base_url=hashprice.base_url, refresh_s=hashprice.refresh_s)
+    return ReplayHashpriceFeed.from_file(hashprice.file)
+
+
 def history_origin(now_utc: datetime, scenario: Scenario, *, whole_month: bool) -> datetime:
     """Where the controller's interval count starts: two days back for the policy's price history,
     or the start of the local month when a load feed gives the 4CP watch the month's high so far."""
@@ -207,6 +225,7 @@ def assemble(
     dry_run: bool = False,
     on_step: Callable[[StepReport], None] | None = None,
     system_load: SystemLoadFeed | None = None,
+    hashprice: HashpriceFeed | None = None,
 ) -> Wired:
     """Put the pieces together (the real ones in :func:`wire`; the demo and tests pass fakes)."""
     site = site_model(scenario)
@@ -222,6 +241,7 @@ def assemble(
         settings=live_settings,
         origin_utc=history_origin(clock.now(), scenario, whole_month=system_load is not None),
         system_load=system_load,
+        hashprice=hashprice,
     )
     live.prime(clock.now())
     store, site_id = open_store(journal.database, journal.site_name)
@@ -264,4 +284,5 @@ async def wire(
         dry_run=dry_run,
         on_step=on_step,
         system_load=system_load_feed(config),
+        hashprice=hashprice_feed(config),
     )

@@ -243,6 +243,28 @@ class SystemLoadFeed(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class HashpricePoint:
+    """Bitcoin hashprice (network-average miner revenue per PH/s per day), known at ``as_of_utc``."""
+
+    as_of_utc: datetime
+    usd_per_ph_day: float
+
+
+class HashpriceFeed(Protocol):
+    """Hashprice as it becomes known (the policies' mining breakevens follow it)."""
+
+    @property
+    def name(self) -> str:
+        """What the feed reads, for logs and alerts."""
+        ...
+
+    def latest(self, now_utc: datetime) -> HashpricePoint | None:
+        """The most recent value known at ``now_utc`` (None when nothing is known yet).
+        Raises :class:`EquipmentError` when the source cannot be reached."""
+        ...
+
+
 class PriceFeed(Protocol):
     """Real-time prices as they become known (live from the ISO, or replayed from a file)."""
 

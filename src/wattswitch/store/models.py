@@ -42,7 +42,16 @@ DECISION_STATES = ("journaled", "applied", "confirmed")
 # A decision left unfinished by a crash, for an interval already past when control resumed.
 SUPERSEDED = "superseded"
 GRID_EVENT_KINDS = ("demand-response", "4cp")
-ALERT_KINDS = ("price-feed", "cluster", "fleet", "commands", "power-limit", "grid-event", "load-feed")
+ALERT_KINDS = (
+    "price-feed",
+    "cluster",
+    "fleet",
+    "commands",
+    "power-limit",
+    "grid-event",
+    "load-feed",
+    "hashprice-feed",
+)
 
 
 def utc_now() -> datetime:
