@@ -22,6 +22,7 @@ from wattswitch.control.wiring import Journal, Wired, assemble
 from wattswitch.model.equipment import CommandResult, HashpriceFeed, JobSpec, MinerCommand, SystemLoadFeed
 from wattswitch.model.scenario import Scenario
 from wattswitch.model.timeseries import TimeSeries
+from wattswitch.store import live as journal
 from wattswitch.store import repo
 
 START = datetime(2025, 8, 20, 18, 0, tzinfo=UTC)
@@ -120,6 +121,16 @@ class Rig:
         with self.controller.store.read() as session:
             rows = repo.decisions_of(session, self.controller.site_id, limit=1)
             return rows[0].state if rows else "none"
+
+    def mining(self) -> int:
+        """How many miners draw mining power."""
+        return sum(1 for m in self.fleet.inner.miners.values() if m.power_w > 1000)
+
+    def open_alerts(self) -> list[tuple[str, str]]:
+        """(kind, message) of every open alert."""
+        with self.controller.store.read() as session:
+            rows = journal.alerts_of(session, self.controller.site_id, open_only=True)
+            return [(a.kind, a.message) for a in rows]
 
     def decisions(self) -> list[tuple[datetime, str, str]]:
         with self.controller.store.read() as session:

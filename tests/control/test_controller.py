@@ -16,10 +16,6 @@ from wattswitch.control.prices import ReplayPriceFeed
 from wattswitch.store import live as journal
 
 
-def _mining(rig) -> int:  # type: ignore[no-untyped-def]
-    return sum(1 for m in rig.fleet.inner.miners.values() if m.power_w > 1000)
-
-
 def test_dear_prices_curtail_cheap_prices_resume_and_the_journal_precedes_every_command(
     tmp_path: Path,
 ) -> None:
@@ -29,11 +25,11 @@ def test_dear_prices_curtail_cheap_prices_resume_and_the_journal_precedes_every_
             tmp_path, prices=prices, live_settings=LiveSettings(inference_load_fraction=0.0, stage_mw=0.02)
         )
         first = await rig.controller.step()
-        assert _mining(rig) == 0  # dear: every miner stopped
+        assert rig.mining() == 0  # dear: every miner stopped
         assert first.outcome.acknowledged == 20
         rig.clock.t += timedelta(hours=1)
         second = await rig.controller.step()
-        assert _mining(rig) == 20  # cheap again: all back
+        assert rig.mining() == 20  # cheap again: all back
         assert second.outcome.stages >= 3  # 20 × 3.1 kW in stages of at most 20 kW
         assert set(rig.fleet.journal_states_seen) == {"journaled"}  # commands only after journaling
         assert [state for _, _, state in rig.decisions()] == ["confirmed", "confirmed"]
@@ -70,7 +66,7 @@ def test_a_grid_event_is_met_with_mining_first_and_reserved_tenants_untouched(tm
         assert report.kind == "grid-event"
         assert report.cap_mw == pytest.approx(target)
         assert report.outcome.measured_mw_after <= target + 1e-9
-        assert _mining(rig) == 0
+        assert rig.mining() == 0
         jobs = {j.name: j.state for j in rig.cluster.snapshot()}
         assert jobs["tenant-model"] == "running"  # reserved: never touched
         assert sorted(jobs.values()).count("suspended") == 2
@@ -103,7 +99,7 @@ def test_a_crash_mid_apply_resumes_from_the_journal_without_deciding_or_sending_
         stopped = [c.address for c in restarted.fleet.sent if c.action == "stop"]
         assert len(stopped) == 20
         assert len(set(stopped)) == 20  # no miner was stopped twice
-        assert _mining(restarted) == 0
+        assert restarted.mining() == 0
         restarted.wired.close()
 
     asyncio.run(go())
@@ -121,7 +117,7 @@ def test_unfinished_decisions_of_past_intervals_are_superseded_on_restart(tmp_pa
         await restarted.controller.step()
         states = sorted(state for _, _, state in restarted.decisions())
         assert states == ["confirmed", "superseded"]
-        assert _mining(restarted) == 0
+        assert restarted.mining() == 0
         restarted.wired.close()
 
     asyncio.run(go())
@@ -139,14 +135,14 @@ def test_a_stale_price_feed_curtails_mining_with_an_alert_that_clears(tmp_path: 
         rig.clock.t += timedelta(minutes=45)
         report = await rig.controller.step()
         assert report.safe_modes == ("price-feed",)
-        assert _mining(rig) == 0
+        assert rig.mining() == 0
         with rig.controller.store.read() as session:
             alerts = journal.alerts_of(session, rig.controller.site_id, open_only=True)
             assert [a.kind for a in alerts] == ["price-feed"]
             assert "min old" in alerts[0].message
         rig.clock.t += timedelta(hours=3)
         assert (await rig.controller.step()).safe_modes == ()
-        assert _mining(rig) == 20
+        assert rig.mining() == 20
         with rig.controller.store.read() as session:
             assert journal.alerts_of(session, rig.controller.site_id, open_only=True) == []
         rig.wired.close()
@@ -219,7 +215,7 @@ def test_a_dry_run_journals_decisions_and_touches_nothing(tmp_path: Path) -> Non
         assert report.outcome.dry_run
         assert report.outcome.sent == 20  # what would have been sent
         assert rig.fleet.sent == []
-        assert _mining(rig) == 20
+        assert rig.mining() == 20
         assert all(m.commands_received == 0 for m in rig.fleet.inner.miners.values())
         assert rig.cluster.calls == [] or all(
             not c.startswith(("suspend", "resume")) for c in rig.cluster.calls

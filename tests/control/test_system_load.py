@@ -28,7 +28,6 @@ from wattswitch.errors import EquipmentError, InputError
 from wattswitch.model.default_scenario import default_scenario
 from wattswitch.model.equipment import LoadPoint, SystemLoadFeed
 from wattswitch.model.timeseries import TimeSeries
-from wattswitch.store import live as journal
 
 T0 = datetime(2023, 8, 1, 5, tzinfo=UTC)  # midnight Central (CDT)
 HOUR = timedelta(hours=1)
@@ -164,9 +163,6 @@ def _august_load(today_15h_mw: float) -> ReplaySystemLoadFeed:
     return ReplaySystemLoadFeed(_hourly(values.tolist(), AUGUST))
 
 
-def _mining(rig) -> int:  # type: ignore[no-untyped-def]
-    return sum(1 for m in rig.fleet.inner.miners.values() if m.power_w > 1000)
-
 
 @pytest.mark.parametrize("policy", ["threshold", "mpc"])
 def test_a_live_policy_curtails_when_the_load_feed_reaches_the_months_high_at_16(
@@ -181,7 +177,7 @@ def test_a_live_policy_curtails_when_the_load_feed_reaches_the_months_high_at_16
             live = rig.controller.live
             assert live.origin_utc <= AUGUST  # the month's high so far is in the history
             report = await rig.controller.step()
-            assert _mining(rig) == expected, folder
+            assert rig.mining() == expected, folder
             assert report.safe_modes == ()
             rig.wired.close()
 
@@ -216,11 +212,10 @@ def test_a_failing_load_feed_raises_an_alert_and_keeps_control_running(tmp_path:
         rig = await build_rig(tmp_path, system_load=Down())
         report = await rig.controller.step()
         assert report.safe_modes == ("load-feed",)
-        assert _mining(rig) == 20  # cheap prices: mining goes on
-        with rig.controller.store.read() as session:
-            alerts = journal.alerts_of(session, rig.controller.site_id, open_only=True)
-            assert [a.kind for a in alerts] == ["load-feed"]
-            assert "unreachable" in alerts[0].message
+        assert rig.mining() == 20  # cheap prices: mining goes on
+        [(kind, message)] = rig.open_alerts()
+        assert kind == "load-feed"
+        assert "unreachable" in message
         rig.wired.close()
 
     asyncio.run(go())
