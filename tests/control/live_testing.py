@@ -25,6 +25,15 @@ from wattswitch.model.timeseries import TimeSeries
 from wattswitch.store import live as journal
 from wattswitch.store import repo
 
+MINIMAL_CONFIG = """
+[control]
+site_name = "s"
+[[control.miners]]
+group = "s19xp"
+addresses = ["10.0.1.1"]
+[control.prices]
+file = "prices.csv"
+"""  # a live-control configuration with only what is required (replayed prices)
 START = datetime(2025, 8, 20, 18, 0, tzinfo=UTC)
 STEP_S = 300
 CHEAP, DEAR = 20.0, 2000.0

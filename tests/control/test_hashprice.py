@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from live_testing import build_rig
+from live_testing import MINIMAL_CONFIG, build_rig
 
 from wattswitch.control.config import parse_control_toml
 from wattswitch.control.hashprice import MempoolHashpriceFeed, ReplayHashpriceFeed
@@ -156,15 +156,8 @@ def test_live_breakevens_follow_the_hashprice_feed_and_survive_its_outage(tmp_pa
 
 
 def test_the_configured_hashprice_feed_is_built(tmp_path: Path) -> None:
-    base = """
-[control]
-site_name = "s"
-[[control.miners]]
-group = "s19xp"
-addresses = ["10.0.1.1"]
-[control.prices]
-file = "prices.csv"
-"""
+    base = MINIMAL_CONFIG
+
     def feed(text: str) -> object:
         return hashprice_feed(parse_control_toml(text, "site.toml", tmp_path))
 

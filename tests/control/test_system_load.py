@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from live_testing import ManualClock, build_rig
+from live_testing import MINIMAL_CONFIG, ManualClock, build_rig
 
 from wattswitch.control.config import parse_control_toml
 from wattswitch.control.system_load import (
@@ -232,17 +232,7 @@ def test_a_missing_gridstatus_is_said_clearly() -> None:
 
 
 def test_the_configured_feed_is_built_and_history_starts_at_the_local_month(tmp_path: Path) -> None:
-    text = f"""
-[control]
-site_name = "s"
-[[control.miners]]
-group = "s19xp"
-addresses = ["10.0.1.1"]
-[control.prices]
-file = "prices.csv"
-[control.system_load]
-file = "{FIXTURES / 'eia_ercot_load_2020_names.csv'}"
-"""
+    text = MINIMAL_CONFIG + f'[control.system_load]\nfile = "{FIXTURES / "eia_ercot_load_2020_names.csv"}"\n'
     feed = system_load_feed(parse_control_toml(text, "site.toml", tmp_path))
     assert isinstance(feed, ReplaySystemLoadFeed)
     without = text.split("[control.system_load]", maxsplit=1)[0]
