@@ -174,9 +174,9 @@ class LiveSite:
     # --- reading ---------------------------------------------------------------------------------
 
     def prime(self, now_utc: datetime) -> int:
-        """Load the feed's recent past into the price history (a policy starting live gets a past
-        as in a backtest), and the system load's; returns how many prices were loaded. A failing
-        feed loads nothing."""
+        """Load the feeds' recent past (a policy starting live gets a past as in a backtest):
+        prices, the system load and the hashprice; returns how many prices were loaded. A failing
+        feed loads nothing (the first step then raises its alert)."""
         self.read_system_load(now_utc)
         self.read_hashprice(now_utc)
         try:
