@@ -44,6 +44,7 @@ def _decision(kind: str, price: float | None, cap: float, planned: float, modes:
         "decision": {"asic_normal_fraction": [1.0], "asic_low_fraction": [0.0], "training_nodes": None},
         "price_usd_per_mwh": price,
         "price_interval_utc": None,
+        "hashprice_usd_per_ph_day": 46.08,
         "safe_modes": modes,
         "dry_run": False,
         "plan": {
@@ -187,6 +188,7 @@ def test_the_page_shows_alerts_events_and_the_journal_escaped(
     assert "2 / 1 / 1" in html  # miners off / low / mining
     assert "price-feed" in html
     assert "121.30 → 57.90" in html
+    assert "<td class=\"n\">$46.08</td>" in html  # the hashprice the decision used
     assert ">journaled<" in html
     assert "Measured MW against the cap over the last 6 applied decisions" in html
     assert "Post a grid event" not in html  # analysts are read-only

@@ -343,6 +343,7 @@ def _decision_row(row: DecisionRow) -> list[str]:
         state,
         f"<span class='bad'>{escape(', '.join(modes))}</span>" if modes else "—",
         _fixed(decision.get("price_usd_per_mwh"), 2, "$"),
+        _fixed(decision.get("hashprice_usd_per_ph_day"), 2, "$"),
         _fixed(plan.get("cap_mw")),
         _fixed(plan.get("planned_mw")),
         measured,
@@ -491,6 +492,7 @@ def live_page(
                 "state",
                 "safe modes",
                 "price",
+                "hashprice",
                 "cap MW",
                 "planned MW",
                 "measured MW",
@@ -502,7 +504,8 @@ def live_page(
             5,
         )
         journal += (
-            "<p class='muted'>measured MW: before → after applying · commands: sent / acknowledged / "
+            "<p class='muted'>price: the last settled, per MWh · hashprice: the one the decision used, "
+            "per PH/s per day · measured MW: before → after applying · commands: sent / acknowledged / "
             "failed (hover for the miners that failed), extra stops to miners over their target · "
             "jobs: preemptible jobs paused / resumed · miners: planned off / low power / mining.</p>"
         )
