@@ -107,15 +107,17 @@ class SlurmSettings:
 # --- pure parsing: Slurm's strings and JSON into the model ----------------------------------------
 
 
-def _split_top_level(text: str) -> list[str]:
-    """Split on commas outside parentheses: ``gpu:a100:2(IDX:0,2),gpu:h100:1`` -> two items."""
+def _split_top_level(text: str, brackets: str = "()") -> list[str]:
+    """Split on commas outside ``brackets``: ``gpu:a100:2(IDX:0,2),gpu:h100:1`` -> two items,
+    ``gpu[01-02,04],cpu01`` (with ``"[]"``) -> two items."""
+    opening, closing = brackets[0], brackets[1]
     items: list[str] = []
     depth = 0
     current: list[str] = []
     for char in text:
-        if char == "(":
+        if char == opening:
             depth += 1
-        elif char == ")":
+        elif char == closing:
             depth = max(0, depth - 1)
         if char == "," and depth == 0:
             items.append("".join(current))
@@ -183,24 +185,9 @@ def expand_hostlist(hostlist: str | None) -> tuple[str, ...]:
     if not hostlist or hostlist in ("(null)", "None"):
         return ()
     names: list[str] = []
-    for item in _split_brackets(hostlist):
+    for item in _split_top_level(hostlist, "[]"):
         names.extend(_expand_one(item, hostlist))
     return tuple(names)
-
-
-def _split_brackets(text: str) -> list[str]:
-    items: list[str] = []
-    depth = 0
-    current: list[str] = []
-    for char in text:
-        depth += {"[": 1, "]": -1}.get(char, 0)
-        if char == "," and depth == 0:
-            items.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    items.append("".join(current))
-    return [item for item in items if item]
 
 
 def _expand_one(item: str, whole: str) -> list[str]:
