@@ -5,17 +5,16 @@ of 4 idle nodes ``gpu01``..``gpu04`` with 4 GPUs each, partitions ``spot`` (pree
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
-from typing import Protocol, TypeVar
+from collections.abc import Sequence
+from typing import Protocol
 
 import pytest
 
+from service_testing import wait_for
 from wattswitch.control.slurm import suspend_preemptible
 from wattswitch.errors import EquipmentError
 from wattswitch.model.equipment import GpuCluster, GpuJob, GpuJobState, GpuNode, JobSpec
 
-T = TypeVar("T")
 NODES = ("gpu01", "gpu02", "gpu03", "gpu04")
 GPUS_PER_NODE = 4
 
@@ -32,23 +31,12 @@ class SuiteCluster(GpuCluster, Protocol):
     def suspend_many(self, job_ids: Sequence[str]) -> dict[str, str]: ...
 
 
-def poll(check: Callable[[], T | None], what: str, timeout_s: float = 60.0) -> T:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(0.05)
-
-
 def wait_state(cluster: SuiteCluster, job_id: str, state: GpuJobState) -> GpuJob:
     def reached() -> GpuJob | None:
         job = cluster.job(job_id)
         return job if job.state == state else None
 
-    return poll(reached, f"job {job_id} to be {state}")
+    return wait_for(reached, what=f"job {job_id} to be {state}")
 
 
 def node(cluster: SuiteCluster, name: str) -> GpuNode:
@@ -144,7 +132,7 @@ class ClusterSuite:
         cluster.requeue(job.job_id)
         pending = wait_state(cluster, job.job_id, "pending")
         assert pending.nodes == ()
-        poll(lambda: sum(n.gpus_in_use for n in cluster.nodes()) == 0, "the GPUs to be freed")
+        wait_for(lambda: sum(n.gpus_in_use for n in cluster.nodes()) == 0, what="the GPUs to be freed")
         assert cluster.job(job.job_id).state == "pending"  # held: it does not come back on its own
         cluster.release(job.job_id)
         restarted = wait_state(cluster, job.job_id, "running")
@@ -181,7 +169,10 @@ class ClusterSuite:
         assert node(cluster, job.nodes[0]).state == "draining"
         assert cluster.job(job.job_id).state == "running"
         cluster.undrain(job.nodes[0])
-        poll(lambda: node(cluster, job.nodes[0]).state in ("mixed", "allocated"), "the node back in service")
+        wait_for(
+            lambda: node(cluster, job.nodes[0]).state in ("mixed", "allocated"),
+            what="the node back in service",
+        )
 
     def test_undraining_a_node_in_service_changes_nothing(self, cluster: SuiteCluster) -> None:
         cluster.undrain("gpu02")
@@ -218,5 +209,5 @@ class ClusterSuite:
     def test_a_cancelled_job_frees_its_gpus(self, cluster: SuiteCluster) -> None:
         job = self.start(cluster, gpus=3)
         cluster.cancel(job.job_id)
-        poll(lambda: cluster.job(job.job_id).state == "cancelled", "the job to be cancelled")
-        poll(lambda: sum(n.gpus_in_use for n in cluster.nodes()) == 0, "the GPUs to be freed")
+        wait_for(lambda: cluster.job(job.job_id).state == "cancelled", what="the job to be cancelled")
+        wait_for(lambda: sum(n.gpus_in_use for n in cluster.nodes()) == 0, what="the GPUs to be freed")
