@@ -15,16 +15,6 @@ from wattswitch.store import codec
 API = "/api/v1"
 
 
-@pytest.fixture(scope="module")
-def world(service_world: tuple[World, TestClient]) -> World:
-    return service_world[0]
-
-
-@pytest.fixture(scope="module")
-def client(service_world: tuple[World, TestClient]) -> TestClient:
-    return service_world[1]
-
-
 def test_a_finished_run_has_metrics_series_and_compares(world: World, client: TestClient) -> None:
     h = world.headers("analyst")
     run = client.get(f"{API}/runs/{world.run_a}", headers=h).json()

@@ -11,16 +11,6 @@ from wattswitch.store import live
 API = "/api/v1"
 
 
-@pytest.fixture(scope="module")
-def world(service_world: tuple[World, TestClient]) -> World:
-    return service_world[0]
-
-
-@pytest.fixture(scope="module")
-def client(service_world: tuple[World, TestClient]) -> TestClient:
-    return service_world[1]
-
-
 def test_an_operator_posts_a_demand_response_event_and_cancels_it(world: World, client: TestClient) -> None:
     url = f"{API}/sites/{world.site_id}/grid-events"
     body = {"kind": "4cp", "target_mw": 12.5, "deadline_utc": "2025-08-20T20:00:00Z", "duration_s": 3600}
