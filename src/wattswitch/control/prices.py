@@ -66,8 +66,7 @@ class ReplayPriceFeed:
 
     def latest(self, now_utc: datetime) -> PricePoint | None:
         """The last interval whose end is at or before ``now_utc``."""
-        now_ns = to_epoch_ns(now_utc)
-        position = int(np.searchsorted(self._starts_ns + self._step_ns, now_ns, side="right")) - 1
+        position = ended_by(self._starts_ns, self._step_ns, now_utc) - 1
         if position < 0:
             return None
         start = from_epoch_ns(int(self._starts_ns[position]))
@@ -75,12 +74,22 @@ class ReplayPriceFeed:
 
     def history(self, since_utc: datetime, now_utc: datetime) -> list[PricePoint]:
         """Settled prices of intervals starting at or after ``since_utc``."""
-        first = int(np.searchsorted(self._starts_ns, to_epoch_ns(since_utc), side="left"))
-        last = int(np.searchsorted(self._starts_ns + self._step_ns, to_epoch_ns(now_utc), side="right"))
         return [
             PricePoint(from_epoch_ns(int(self._starts_ns[k])), float(self._prices[k]), self._location)
-            for k in range(first, last)
+            for k in settled_range(self._starts_ns, self._step_ns, since_utc, now_utc)
         ]
+
+
+def ended_by(starts_ns: np.ndarray, step_ns: int, now_utc: datetime) -> int:
+    """How many of the sorted intervals starting at ``starts_ns`` (each ``step_ns`` long) have
+    ended at or before ``now_utc``."""
+    return int(np.searchsorted(starts_ns + step_ns, to_epoch_ns(now_utc), side="right"))
+
+
+def settled_range(starts_ns: np.ndarray, step_ns: int, since_utc: datetime, now_utc: datetime) -> range:
+    """Positions of the intervals starting at or after ``since_utc`` and ended by ``now_utc``."""
+    first = int(np.searchsorted(starts_ns, to_epoch_ns(since_utc), side="left"))
+    return range(first, ended_by(starts_ns, step_ns, now_utc))
 
 
 Fetch = Callable[[datetime], pd.DataFrame]

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from wattswitch.control.prices import NS_PER_S, from_epoch_ns, gridstatus_ercot, to_epoch_ns
+from wattswitch.control.prices import NS_PER_S, from_epoch_ns, gridstatus_ercot, settled_range
 from wattswitch.data.prices import load_grid_load
 from wattswitch.errors import EquipmentError, InputError
 from wattswitch.model.equipment import LoadPoint
@@ -59,15 +59,13 @@ class ReplaySystemLoadFeed:
 
     def history(self, since_utc: datetime, now_utc: datetime) -> list[LoadPoint]:
         """Values of intervals starting at or after ``since_utc`` and ended by ``now_utc``."""
-        first = int(np.searchsorted(self._starts_ns, to_epoch_ns(since_utc), side="left"))
-        last = int(np.searchsorted(self._starts_ns + self._step_ns, to_epoch_ns(now_utc), side="right"))
         return [
             LoadPoint(
                 from_epoch_ns(int(self._starts_ns[k])),
                 from_epoch_ns(int(self._starts_ns[k]) + self._step_ns),
                 float(self._loads_mw[k]),
             )
-            for k in range(first, last)
+            for k in settled_range(self._starts_ns, self._step_ns, since_utc, now_utc)
         ]
 
 
