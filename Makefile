@@ -25,8 +25,9 @@ lint: install-dev
 	$(BIN)/python -m ruff check src tests benchmarks
 	$(BIN)/python -m mypy
 
+# The venv's bin first on PATH, so tests that start `wattswitch` as a subprocess run this checkout's.
 test: lint
-	$(BIN)/python -m pytest
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
 # Re-resolve both locks from pyproject.toml's ranges (newest allowed versions); review and commit.
 lock: install-dev

@@ -354,7 +354,7 @@ def quality_year(root: Path, label: str, start: datetime, end: datetime) -> dict
         "horizon_local": f"{start.astimezone(local):%Y-%m-%d} .. {end.astimezone(local):%Y-%m-%d}",
         "periods": scenario.periods,
         "notes": [
-            *signals.notes,
+            *(note.replace(str(root), "$WATTSWITCH_DATA") for note in signals.notes),
             f"{site.inputs.filled_price_intervals} real-time price intervals bridged",
             f"4CP months without load data: {list(site.schedule.four_cp_months_without_load)}",
         ],

@@ -77,7 +77,7 @@ H = 3600.0
 PEER = CheckpointConfig(interval_s=0.0, restart_overhead_s=60.0)  # peers: +60 s, no lost work
 EXACT = LimitModel(sigma=0.0, round_to_s=0.0)
 
-# /work/shared/notes/peer-anchors.md: mean JCT h, median JCT min, p95 JCT h, mean wait h, util
+# ../shared/notes/peer-anchors.md: mean JCT h, median JCT min, p95 JCT h, mean wait h, util
 PEER_ANCHORS: dict[int, dict[str, tuple[float, float, float, float, float]]] = {
     640: {
         "FIFO": (29.29, 1238, 103.7, 26.77, 0.786),
