@@ -7,6 +7,17 @@ class WattswitchError(Exception):
     """Base class of every error wattswitch raises on purpose."""
 
 
+def shown(text: str, limit: int = 40) -> str:
+    """``text`` quoted for an error message, cut to ``limit`` characters (a 5-million-digit cell stays short).
+
+    >>> shown("1" * 100, limit=10)
+    "'1111111111…' (100 characters)"
+    """
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)".replace("'…", "…'", 1)
+
+
 class InputError(WattswitchError):
     """Bad input: names where it is (file, line, field), what was found and what was expected.
 

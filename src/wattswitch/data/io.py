@@ -17,10 +17,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wattswitch.errors import InputError
+from wattswitch.errors import InputError, shown
 
 DATA_ENV_VAR = "WATTSWITCH_DATA"
 # a clock time followed by a zone: "...00:00Z", "...00:00+00:00", "...00:00:00-0600"
+# Market and network data from before 1990 or after 2099 is a typo (a year 9999, or a last row in
+# 2262 that would expand a 15-min grid to millions of rows), not a signal.
+EARLIEST_TIME_UTC = pd.Timestamp("1990-01-01T00:00:00Z")
+LATEST_TIME_UTC = pd.Timestamp("2100-01-01T00:00:00Z")
 _ZONE_SUFFIX = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s?(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
 
 
@@ -152,8 +156,16 @@ def to_float(
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(
-            source, f"{raw.iloc[i]!r} is not a number", line=int(lines[unparsed[i]]),
+            source, f"{shown(raw.iloc[i])} is not a number", line=int(lines[unparsed[i]]),
             field=column, expected=expected,
+        )
+    infinite = np.flatnonzero(np.isinf(values))  # "inf", "-Infinity", or 1e400 overflowing to inf
+    if infinite.size:
+        i = int(infinite[0])
+        text = str(frame[column].iloc[i]).strip()
+        raise InputError(
+            source, f"{shown(text)} is not a finite number", line=int(lines[i]), field=column,
+            expected=f"{expected} (finite)",
         )
     if not allow_empty and empty.any():
         i = int(unparsed[np.flatnonzero(empty)[0]])
@@ -187,7 +199,7 @@ def to_utc_timestamps(
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(
-            source, f"{raw.iloc[i]!r} is not a timestamp", line=int(lines[i]), field=column,
+            source, f"{shown(raw.iloc[i])} is not a timestamp", line=int(lines[i]), field=column,
             expected="an ISO-8601 time such as 2023-01-01T06:00:00Z",
         )
     index = pd.DatetimeIndex(parsed)
@@ -195,6 +207,13 @@ def to_utc_timestamps(
         raise InputError(
             source, "timestamps carry no time zone", line=int(lines[0]), field=column,
             expected="UTC times ending in Z or +00:00",
+        )
+    outside = np.flatnonzero((index < EARLIEST_TIME_UTC) | (index >= LATEST_TIME_UTC))
+    if outside.size:
+        i = int(outside[0])
+        raise InputError(
+            source, f"{shown(raw.iloc[i])} is outside the years wattswitch models", line=int(lines[i]),
+            field=column, expected=f"a time from {EARLIEST_TIME_UTC.year} to {LATEST_TIME_UTC.year - 1}",
         )
     # pandas ≥ 3 infers second/microsecond resolution from strings; the grid code counts in ns.
     return index.tz_convert("UTC").as_unit("ns")
