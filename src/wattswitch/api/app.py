@@ -44,6 +44,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         workers=settings.run_workers,
         max_run_days=settings.max_run_days,
         progress_interval_s=settings.progress_interval_s,
+        data_dir=settings.data_dir,
     )
 
     @asynccontextmanager

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from wattswitch.data.engine_inputs import site_inputs
 from wattswitch.data.signals import build_signals
 from wattswitch.economics.planning.plan import plan_site
-from wattswitch.errors import InputError, ModelError
+from wattswitch.errors import InputError, ModelError, shown
 from wattswitch.metrics.summary import ledger_summary
 from wattswitch.model.scenario import Scenario
 from wattswitch.model.site_assessment import SiteAssessment
@@ -49,30 +49,48 @@ def parse_scenario(plain: dict[str, Any] | None, toml: str | None, data_dir: Pat
 
 def check_signal_files(scenario: Scenario, data_dir: Path | None) -> None:
     """Files a scenario names must exist inside the data folder (the server reads nothing else)."""
+    resolve_signal_files(scenario, data_dir)
+
+
+def resolve_signal_files(scenario: Scenario, data_dir: Path | None) -> Scenario:
+    """The scenario with every signal file resolved once against the data folder, as the worker opens it.
+
+    A path must be relative and must stay inside the folder once resolved (``..`` and symlinks
+    pointing out are refused): the server reads no other file, whatever its working directory.
+    """
+    resolved: dict[str, Any] = {}
     for name in FILE_FIELDS:
         value = getattr(scenario.signals, name)
-        if value is None:
-            continue
-        field = f"scenario.signals.{name}"
-        if data_dir is None:
-            raise InputError(
-                "scenario",
-                "this server reads no signal files (WATTSWITCH_DATA is not set)",
-                field=field,
-                expected="no file (generated signals)",
-            )
-        root = data_dir.resolve()
-        try:
-            path = (root / value).resolve()
-        except (OSError, ValueError) as err:
-            raise InputError("scenario", f"bad path {value!r}", field=field) from err
-        if not path.is_relative_to(root) or not path.is_file():
-            raise InputError(
-                "scenario",
-                f"no file {value!r} in the data folder",
-                field=field,
-                expected="a path relative to WATTSWITCH_DATA",
-            )
+        if value is not None:
+            resolved[name] = str(_data_file(str(value), data_dir, f"scenario.signals.{name}"))
+    if not resolved:
+        return scenario
+    return dataclasses.replace(scenario, signals=dataclasses.replace(scenario.signals, **resolved))
+
+
+def _data_file(value: str, data_dir: Path | None, field: str) -> Path:
+    expected = "a path relative to WATTSWITCH_DATA"
+    if data_dir is None:
+        raise InputError(
+            "scenario",
+            "this server reads no signal files (WATTSWITCH_DATA is not set)",
+            field=field,
+            expected="no file (generated signals)",
+        )
+    if Path(value).is_absolute():
+        raise InputError("scenario", f"absolute path {shown(value)}", field=field, expected=expected)
+    root = data_dir.resolve()
+    try:
+        path = (root / value).resolve()
+    except (OSError, ValueError) as err:
+        raise InputError("scenario", f"bad path {shown(value)}", field=field, expected=expected) from err
+    if not path.is_relative_to(root):
+        problem = f"{shown(value)} leads outside the data folder"
+        raise InputError("scenario", problem, field=field, expected=expected)
+    if not path.is_file():
+        problem = f"no file {shown(value)} in the data folder"
+        raise InputError("scenario", problem, field=field, expected=expected)
+    return path
 
 
 def parse_assessment(plain: dict[str, Any] | None, toml: str | None) -> SiteAssessment | None:

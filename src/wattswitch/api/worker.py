@@ -10,6 +10,7 @@ import queue
 import threading
 import time
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from wattswitch.api import service
@@ -27,9 +28,16 @@ class RunWorker:
     """Executes queued runs in ``workers`` daemon threads (started on the first submission)."""
 
     def __init__(
-        self, store: Store, *, workers: int = 1, max_run_days: int = 366, progress_interval_s: float = 0.25
+        self,
+        store: Store,
+        *,
+        workers: int = 1,
+        max_run_days: int = 366,
+        progress_interval_s: float = 0.25,
+        data_dir: Path | None = None,
     ) -> None:
         self.store = store
+        self.data_dir = data_dir
         self.workers = workers
         self.max_run_days = max_run_days
         self.progress_interval_s = progress_interval_s
@@ -89,7 +97,7 @@ class RunWorker:
         try:
             plain, config, policies = self._load(run_id)
             scenario = service.run_scenario(
-                codec.scenario_from_json(plain),
+                service.resolve_signal_files(codec.scenario_from_json(plain), self.data_dir),
                 _day(config.get("start")),
                 _day(config.get("end")),
                 config.get("step_s"),
