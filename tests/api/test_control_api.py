@@ -40,6 +40,9 @@ def test_an_operator_posts_a_demand_response_event_and_cancels_it(world: World, 
         ({"target_mw": 1, "duration_s": 60, "deadline_utc": "2025-08-20T20:00:00"}, "time zone"),
         ({"target_mw": 1, "duration_s": 60, "kind": "brownout"}, "kind"),
         ({"target_mw": 1, "duration_s": 60, "cap": 3}, "cap"),
+        # once 500s: the end overflowed, or the store could not convert the time to UTC
+        ({"target_mw": 1, "duration_s": 60, "deadline_utc": "9999-12-31T00:00:00Z"}, "deadline_utc must be"),
+        ({"target_mw": 1, "duration_s": 60, "deadline_utc": "0001-01-01T00:00:00+05:00"}, "must be from"),
     ],
 )
 def test_bad_grid_events_are_refused_naming_the_field(

@@ -3,7 +3,7 @@ control characters where it names something; ids are positive 32-bit integers.""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -383,20 +383,39 @@ class Decision(Out):
 # --- live control: grid events and alerts ------------------------------------------------------------
 
 GridEventKind = Literal["demand-response", "4cp"]
+# A grid event's deadline outside these years is a typo; beyond them datetime arithmetic overflows.
+EARLIEST_EVENT_UTC = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_EVENT_UTC = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class GridEventCreate(Strict):
     kind: GridEventKind = "demand-response"
     target_mw: float = Field(ge=0, le=1e5, description="Site load to be at or below (MW)")
     deadline_utc: datetime | None = Field(
-        default=None, description="When the site must be under target (default: now; acted on at once)"
+        default=None,
+        description=(
+            "When the site must be under target (default: now; acted on at once); "
+            f"with a time zone, from {EARLIEST_EVENT_UTC:%Y-%m-%d} to before {LATEST_EVENT_UTC:%Y-%m-%d}"
+        ),
     )
     duration_s: float = Field(gt=0, le=30 * 86400, description="How long the target holds after the deadline")
 
     @model_validator(mode="after")
     def _aware(self) -> GridEventCreate:
-        if self.deadline_utc is not None and self.deadline_utc.tzinfo is None:
+        deadline = self.deadline_utc
+        if deadline is None:
+            return self
+        if deadline.tzinfo is None:
             raise ValueError("deadline_utc needs a time zone (e.g. 2025-08-20T20:00:00Z)")
+        try:
+            inside = EARLIEST_EVENT_UTC <= deadline < LATEST_EVENT_UTC
+        except OverflowError:  # 0001-01-01T00:00:00+05:00 has no UTC equivalent
+            inside = False
+        if not inside:
+            raise ValueError(
+                f"deadline_utc must be from {EARLIEST_EVENT_UTC:%Y-%m-%d} to before "
+                f"{LATEST_EVENT_UTC:%Y-%m-%d} (UTC)"
+            )
         return self
 
 
