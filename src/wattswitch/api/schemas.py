@@ -3,10 +3,11 @@ control characters where it names something; ids are positive 32-bit integers.""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from wattswitch.sim.runner import POLICY_NAMES
 from wattswitch.store.codec import bad_text
@@ -30,7 +31,21 @@ Role = Literal["admin", "operator", "analyst", "tenant"]
 PolicyName = Literal["always-on", "threshold", "mpc", "oracle"]
 assert set(POLICY_NAMES) == {"always-on", "threshold", "mpc", "oracle"}
 RunStatus = Literal["queued", "running", "succeeded", "failed"]
-Day = Annotated[date, Field(ge=date(1970, 1, 1), le=date(2200, 12, 31))]
+def _iso_day(value: Any) -> Any:
+    """Days are written YYYY-MM-DD: a bare number (``end=0``) is not read as a Unix time in 1970."""
+    if isinstance(value, str) and not _ISO_DAY.fullmatch(value.strip()):
+        raise ValueError("a day is written YYYY-MM-DD")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("a day is written YYYY-MM-DD")
+    return value
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+Day = Annotated[
+    date,
+    BeforeValidator(_iso_day),
+    Field(ge=date(1970, 1, 1), le=date(2200, 12, 31), description="A day, YYYY-MM-DD"),
+]
 
 
 class Strict(BaseModel):

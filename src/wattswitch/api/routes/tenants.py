@@ -140,6 +140,12 @@ def submit_job(tenant_id: TenantId, body: JobCreate, who: Caller, store: StoreDe
         visible_tenant(session, who, tenant_id)
         if who.role == "analyst":
             raise HTTPException(403, "role 'analyst' may not do this (it is read-only)")
+        if who.role == "tenant" and body.site_id is not None:
+            # Sites are not a tenant's to see: 201 vs 404 would tell it which site ids exist.
+            raise InputError(
+                "request", "a tenant key cannot choose the site", field="site_id",
+                expected="no site_id (the operator places the job)",
+            )
         return Job.model_validate(repo.create_job(session, tenant_id, **body.model_dump()))
 
 
