@@ -66,4 +66,13 @@ def demo_scenario(
         end_utc=start_utc + timedelta(days=days),
     )
     limit_mw = round(scenario.facility_nameplate_mw * headroom_share, 6)
-    return replace(scenario, site=replace(scenario.site, interconnect_limit_mw=limit_mw))
+    # The default site's contract, scaled to this small site (a 60 MW block through a 0.1 MW
+    # interconnect is refused as impossible).
+    share = limit_mw / base.site.interconnect_limit_mw
+    contract = base.contract
+    contract = replace(
+        contract,
+        ppa=None if contract.ppa is None else replace(contract.ppa, block_mw=contract.ppa.block_mw * share),
+        ancillary=tuple(replace(a, capacity_mw=a.capacity_mw * share) for a in contract.ancillary),
+    )
+    return replace(scenario, site=replace(scenario.site, interconnect_limit_mw=limit_mw), contract=contract)

@@ -8,7 +8,8 @@ from pathlib import Path
 import tomli_w
 
 from wattswitch.data.io import read_text, write_text_atomic
-from wattswitch.errors import InputError
+from wattswitch.errors import InputError, ModelError
+from wattswitch.model import scenario_bounds
 from wattswitch.model.codec import from_plain, to_plain
 from wattswitch.model.scenario import Scenario
 
@@ -19,7 +20,16 @@ def parse_scenario_toml(text: str, source: str) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise InputError(source, f"not valid TOML ({err})", expected="a scenario TOML file") from err
-    return from_plain(Scenario, data, source, path="scenario")
+    return checked_as_written(from_plain(Scenario, data, source, path="scenario"), source)
+
+
+def checked_as_written(scenario: Scenario, source: str) -> Scenario:
+    """The scenario, once :func:`scenario_bounds.check_as_written` passed (its error names the key)."""
+    try:
+        scenario_bounds.check_as_written(scenario)
+    except ModelError as err:
+        raise InputError(source, str(err), field="scenario") from err
+    return scenario
 
 
 def scenario_to_toml(scenario: Scenario) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from wattswitch.errors import ModelError
-from wattswitch.model import checks
+from wattswitch.model import checks, scenario_bounds
 from wattswitch.model.contracts import PowerContract
 from wattswitch.model.fleet import AsicGroup, GpuNodeGroup
 from wattswitch.model.grid import DemandResponseEvent
@@ -55,6 +55,7 @@ class Scenario:
         checks.name("Scenario", "name", self.name)
         self._check_horizon()
         self._check_references()
+        scenario_bounds.check(self)
 
     def _check_horizon(self) -> None:
         owner = f"Scenario {self.name}"

@@ -13,7 +13,6 @@ from functools import cached_property
 
 import numpy as np
 
-from wattswitch.errors import ModelError
 from wattswitch.model.scenario import Scenario
 from wattswitch.model.tenants import UptimeSla
 
@@ -158,12 +157,7 @@ def site_model(scenario: Scenario) -> SiteModel:
         pool_nodes, busy_mw, idle_mw, usd_per_node_hour = 0.0, 0.0, 0.0, 0.0
     inference_pool_nodes = min(inference_pool_nodes, pool_nodes)
 
-    contract = scenario.contract
-    if contract.ppa is not None and not contract.ppa.resell_unused:
-        raise ModelError(
-            "contract.ppa.resell_unused = false is not supported yet: the engine settles unused "
-            "block energy at the real-time price"
-        )
+    contract = scenario.contract  # scenario_bounds refused what the engine cannot settle
     ancillary_mw = sum(a.capacity_mw for a in contract.ancillary)
     ancillary_usd = sum(a.capacity_mw * a.price_usd_per_mw_hour for a in contract.ancillary)
     return SiteModel(

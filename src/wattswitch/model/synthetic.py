@@ -157,6 +157,7 @@ class SyntheticSpec:
                 value = tuple(value)
                 object.__setattr__(self, spec_field.name, value)
             _check_type(spec_field.name, value, spec_field.type)
+        _range("seed", self.seed, 0, 2**32 - 1)  # numpy's seeds; -1 was a traceback at generation
         self._check_rt_prices()
         self._check_da_prices()
         self._check_load()
