@@ -46,15 +46,20 @@ def _assert_one_line_error(result: subprocess.CompletedProcess[str], *names: str
 def _failing_database_urls(tmp_path: Path) -> dict[str, str]:
     a_file = tmp_path / "a-file"
     a_file.write_text("not a folder")
+    garbage = tmp_path / "garbage.db"
+    garbage.write_text("not a database, just text " * 200)
     return {
         "unreachable": f"postgresql://u:hunter2@127.0.0.1:{free_port()}/x",
         "malformed": "nonsense://",
         "no such folder": str(tmp_path / "missing" / "w.db"),
         "folder is a file": f"sqlite:///{a_file / 'w.db'}",
+        "not a database": str(garbage),
     }
 
 
-@pytest.mark.parametrize("case", ["unreachable", "malformed", "no such folder", "folder is a file"])
+@pytest.mark.parametrize(
+    "case", ["unreachable", "malformed", "no such folder", "folder is a file", "not a database"]
+)
 def test_serve_names_the_database_flag_and_the_fix(tmp_path: Path, case: str) -> None:
     url = _failing_database_urls(tmp_path)[case]
     result = _wattswitch("serve", "--port", str(free_port()), "--database-url", url, cwd=tmp_path)

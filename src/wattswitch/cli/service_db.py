@@ -73,14 +73,18 @@ def _first_line(err: BaseException) -> str:
     return lines[0] if lines else type(cause).__name__
 
 
-def _sqlite_fix(path: Path) -> str:
+def _sqlite_fix(path: Path, reason: str) -> str:
     folder = path.parent
     if not folder.is_dir():
         return f"the folder {folder} does not exist; create it or pass another --database-url"
-    return (
-        f"the folder {folder} must be writable by this user; fix its permissions or pass another "
-        "--database-url"
-    )
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return (
+            f"{path} and its folder must be writable by this user; fix the permissions or pass another "
+            "--database-url"
+        )
+    if "not a database" in reason:
+        return f"{path} is not a SQLite database (or is damaged); pass another --database-url"
+    return f"check {path} and its folder (permissions, free space), or pass another --database-url"
 
 
 def open_store(url: str, *, source: str = "--database-url", existing: bool = False) -> Store:
@@ -125,7 +129,7 @@ def open_store(url: str, *, source: str = "--database-url", existing: bool = Fal
         store.dispose()
         reason = _first_line(err)
         if store.backend == "sqlite":
-            fix = _sqlite_fix(Path(database)) if database else "pass a file path with --database-url"
+            fix = _sqlite_fix(Path(database), reason) if database else "pass a file path with --database-url"
             raise ServiceStartError(
                 f"{source} {shown}: cannot open the SQLite file ({reason}); {fix}"
             ) from err
