@@ -76,7 +76,8 @@ def login_form(error: str = "") -> HTMLResponse:
     body = (
         "<h1>Sign in</h1><div class='panel' style='max-width:560px'>"
         "<p>Paste an API key. <code>wattswitch serve</code> prints the first admin key when it creates the "
-        "database; an admin creates more with <code>POST /api/v1/keys</code>.</p>"
+        "database; an admin creates more with <code>POST /api/v1/keys</code>. Lost it? "
+        "<code>wattswitch keys reset-admin --database-url …</code> makes a new one.</p>"
         f"{message}<form method='post' action='/login' class='inline'>"
         "<label>API key<input name='key' type='password' size='50' autocomplete='off' autofocus></label>"
         "<button type='submit'>Sign in</button></form></div>"
