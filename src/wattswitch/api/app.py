@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from wattswitch import __version__
-from wattswitch.api import errors
+from wattswitch.api import docs, errors
 from wattswitch.api.routes import control, keys, plans, runs, sites, tenants
 from wattswitch.api.schemas import Health
 from wattswitch.api.settings import Settings
@@ -59,13 +59,14 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # docs.install serves Swagger UI and ReDoc from local files instead of a CDN
         redoc_url=None,
     )
     app.state.settings = settings
     app.state.store = store
     app.state.worker = worker
     errors.install(app)
+    docs.install(app, API_PREFIX)
 
     api = APIRouter(prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
 

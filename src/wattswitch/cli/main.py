@@ -35,6 +35,7 @@ app.command(name="compare")(simulate_cmd.compare_cmd)
 app.command(name="schedule")(schedule_cmd.schedule)
 app.command(name="serve")(serve_cmd.serve)
 app.add_typer(control_cmd.app, name="control")
+app.add_typer(serve_cmd.keys_app, name="keys")
 
 
 @app.command()

@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from wattswitch.errors import InputError
@@ -73,9 +73,19 @@ def make_engine(url: str) -> Engine:
             f"cannot parse {url!r}",
             expected="sqlite:///FILE or postgresql://USER@HOST:PORT/DB",
         ) from err
-    if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite_engine(url)
+        # libpq waits for an unreachable host as long as TCP does; give up after 10 s (unless the
+        # URL says otherwise: ?connect_timeout=N).
+        timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=timeout)
+    except (NoSuchModuleError, ArgumentError, ImportError) as err:
+        raise InputError(
+            "database URL",
+            f"no database driver for {parsed.drivername!r}",
+            expected="sqlite:///FILE or postgresql://USER@HOST:PORT/DB",
+        ) from err
 
 
 class Store:

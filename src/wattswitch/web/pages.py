@@ -10,10 +10,12 @@ events, the decision journal; operators post and cancel grid events), ``/runs/{i
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from html import escape
 from typing import Annotated, Any
 from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Cookie, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -74,7 +76,8 @@ def login_form(error: str = "") -> HTMLResponse:
     body = (
         "<h1>Sign in</h1><div class='panel' style='max-width:560px'>"
         "<p>Paste an API key. <code>wattswitch serve</code> prints the first admin key when it creates the "
-        "database; an admin creates more with <code>POST /api/v1/keys</code>.</p>"
+        "database; an admin creates more with <code>POST /api/v1/keys</code>. Lost it? "
+        "<code>wattswitch keys reset-admin --database-url …</code> makes a new one.</p>"
         f"{message}<form method='post' action='/login' class='inline'>"
         "<label>API key<input name='key' type='password' size='50' autocomplete='off' autofocus></label>"
         "<button type='submit'>Sign in</button></form></div>"
@@ -166,21 +169,132 @@ def _best_profit(run: RunRow) -> float | None:
     return max(profits) if profits else None
 
 
-def _run_form(site_id: int, scenarios: list[ScenarioRow]) -> str:
-    options = "".join(f"<option value='{s.id}'>{escape(s.name)} (#{s.id})</option>" for s in scenarios)
+@dataclass(frozen=True)
+class Horizon:
+    """The local days a run of a scenario may cover: from ``first`` to ``end`` (the day after the
+    last), and the days the form proposes (the first week)."""
+
+    first: date
+    end: date
+
+    @property
+    def last_start(self) -> date:
+        return self.end - timedelta(days=1)
+
+    @property
+    def default_end(self) -> date:
+        return min(self.first + timedelta(days=7), self.end)
+
+    def describe(self) -> str:
+        return f"{self.first.isoformat()} to {self.last_start.isoformat()}"
+
+
+def scenario_horizon(plain: dict[str, Any]) -> Horizon | None:
+    """The whole local days inside a stored scenario's horizon (None when it cannot be read)."""
+    try:
+        scenario = codec.scenario_from_json(plain)
+        zone = ZoneInfo(scenario.site.timezone)
+    except (InputError, ValueError, KeyError):
+        return None
+    start = scenario.start_utc.astimezone(zone)
+    first = start.date() + timedelta(days=0 if start.time() == time(0) else 1)
+    end = scenario.end_utc.astimezone(zone).date()
+    return Horizon(first, end) if end > first else None
+
+
+def check_run_days(start_raw: str, end_raw: str, horizon: Horizon | None) -> tuple[date, date]:
+    """The run's first day and the day after its last, inside ``horizon``; else ValueError whose
+    message names the form field (``start`` = first day, ``end`` = day after the last)."""
+    days: list[date] = []
+    for name, label, raw in (("start", "first day", start_raw), ("end", "day after the last", end_raw)):
+        try:
+            days.append(date.fromisoformat(raw.strip()))
+        except ValueError:
+            got = raw.strip()[:40]
+            raise ValueError(f"{name} ({label}): got {got!r}; expected a date YYYY-MM-DD") from None
+    start, end = days
+    if end <= start:
+        raise ValueError(
+            f"end (day after the last): {end.isoformat()} must be after the first day {start.isoformat()}"
+        )
+    if horizon is not None:
+        if not horizon.first <= start <= horizon.last_start:
+            raise ValueError(
+                f"start (first day): {start.isoformat()} is outside the scenario's horizon "
+                f"({horizon.describe()})"
+            )
+        if end > horizon.end:
+            raise ValueError(
+                f"end (day after the last): {end.isoformat()} is past the scenario's horizon "
+                f"(at most {horizon.end.isoformat()})"
+            )
+    return start, end
+
+
+# Keeps the date inputs inside the chosen scenario's horizon: new defaults and bounds when the
+# scenario changes, and the last day after the first. The server checks the same on submit.
+_RUN_FORM_SCRIPT = """<script>(function(){
+var f=document.getElementById('run-form'),s=f.elements.scenario_id,a=f.elements.start,b=f.elements.end;
+function shift(d,n){var t=new Date(d+'T00:00:00Z');t.setUTCDate(t.getUTCDate()+n);
+return t.toISOString().slice(0,10);}
+function chosen(){return s.options[s.selectedIndex].dataset;}
+function bounds(){var o=chosen();if(!o.first){return;}a.min=o.first;a.max=shift(o.end,-1);b.max=o.end;
+b.min=shift(a.value&&a.value>=o.first?a.value:o.first,1);}
+s.addEventListener('change',function(){var o=chosen();if(o.first){a.value=o.first;b.value=o.until;}
+bounds();});
+a.addEventListener('input',bounds);bounds();})();</script>"""
+
+
+def _run_form(
+    site_id: int,
+    scenarios: list[ScenarioRow],
+    *,
+    chosen: dict[str, Any] | None = None,
+    error: str = "",
+) -> str:
+    """The form to start a run; ``chosen`` (scenario_id, start, end, policies) re-fills it after a
+    refused post, whose ``error`` names the field."""
+    chosen = chosen or {}
+    horizons = {s.id: scenario_horizon(dict(s.plain)) for s in scenarios}
+    wanted = chosen.get("scenario_id")
+    selected = wanted if isinstance(wanted, int) and wanted in horizons else scenarios[0].id
+    options = []
+    for s in scenarios:
+        h = horizons[s.id]
+        data = (
+            f" data-first='{h.first.isoformat()}' data-end='{h.end.isoformat()}' "
+            f"data-until='{h.default_end.isoformat()}'"
+            if h
+            else ""
+        )
+        mark = " selected" if s.id == selected else ""
+        options.append(f"<option value='{s.id}'{data}{mark}>{escape(s.name)} (#{s.id})</option>")
+    horizon = horizons[selected]
+    start = chosen.get("start") or (horizon.first.isoformat() if horizon else "")
+    end = chosen.get("end") or (horizon.default_end.isoformat() if horizon else "")
+    start_bounds = end_bounds = ""
+    if horizon is not None:
+        start_bounds = f" min='{horizon.first.isoformat()}' max='{horizon.last_start.isoformat()}'"
+        second = horizon.first + timedelta(days=1)
+        end_bounds = f" min='{second.isoformat()}' max='{horizon.end.isoformat()}'"
+    policies = chosen.get("policies") or ("threshold", "mpc")
     checks = "".join(
         f"<label><span>{escape(p)}</span><input type='checkbox' name='policy' value='{escape(p)}'"
-        f"{' checked' if p in ('threshold', 'mpc') else ''}></label>"
+        f"{' checked' if p in policies else ''}></label>"
         for p in POLICY_NAMES
         if p not in ("always-on", "oracle")
     )
+    message = f"<p class='bad' role='alert'>{escape(error)}</p>" if error else ""
     return (
-        f"<form method='post' action='/sites/{site_id}/runs' class='inline'>"
-        f"<label>scenario<select name='scenario_id'>{options}</select></label>"
-        "<label>first day<input name='start' type='date' value='2025-07-01'></label>"
-        "<label>day after the last<input name='end' type='date' value='2025-07-08'></label>"
-        f"{checks}<button type='submit'>Start a run</button></form>"
-        "<p class='muted'>always-on and the oracle run too (capture needs both).</p>"
+        f"{message}<form id='run-form' method='post' action='/sites/{site_id}/runs' class='inline'>"
+        f"<label>scenario<select name='scenario_id'>{''.join(options)}</select></label>"
+        f"<label>first day<input name='start' type='date' value='{escape(str(start))}'{start_bounds} "
+        "required></label>"
+        f"<label>day after the last<input name='end' type='date' value='{escape(str(end))}'{end_bounds} "
+        "required></label>"
+        f"{checks}<button type='submit'>Start a run</button></form>{_RUN_FORM_SCRIPT}"
+        "<p class='muted'>always-on and the oracle run too (capture needs both); the days must lie "
+        "inside the scenario's horizon.</p>"
     )
 
 
@@ -191,6 +305,18 @@ def site_page(site_id: int, request: Request, key: KeyCookie = None) -> Response
         return _login_redirect()
     if not who.reads_everything or not _valid_id(site_id):
         return _not_found(who, f"no site {site_id}")
+    return _site_page(request, who, site_id)
+
+
+def _site_page(
+    request: Request,
+    who: Principal,
+    site_id: int,
+    *,
+    chosen: dict[str, Any] | None = None,
+    error: str = "",
+) -> HTMLResponse:
+    """The site page; after a refused run form, the form again with the posted values and why (422)."""
     with store_of(request).read() as session:
         site = session.get(SiteRow, site_id)
         if site is None:
@@ -207,7 +333,9 @@ def site_page(site_id: int, request: Request, key: KeyCookie = None) -> Response
     scenario_rows = [[escape(s.name), str(s.id)] for s in scenarios]
     plan_links = " · ".join(render.link(f"/plans/{p.id}", f"plan {p.id} ({p.recommended})") for p in plans)
     run_links = " · ".join(render.link(f"/runs/{r.id}", f"run {r.id} ({r.status})") for r in runs)
-    form = _run_form(site_id, scenarios) if who.role in WRITERS and scenarios else ""
+    form = ""
+    if who.role in WRITERS and scenarios:
+        form = _run_form(site_id, scenarios, chosen=chosen, error=error)
     body = (
         f"<h1>{escape(site.name)}</h1><p class='muted'>{escape(site.description)}</p>"
         f"<p>{render.link(f'/sites/{site_id}/live', 'Live control')}: alerts, grid events and the "
@@ -218,7 +346,7 @@ def site_page(site_id: int, request: Request, key: KeyCookie = None) -> Response
         f"{form}</div><div class='panel'><h2>Runs</h2><p>{run_links or '—'}</p><h2>Plans</h2>"
         f"<p>{plan_links or '—'}</p></div></div>"
     )
-    return _html(render.page(site.name, body, who=_label(who)))
+    return _html(render.page(site.name, body, who=_label(who)), 422 if error else 200)
 
 
 @router.post("/sites/{site_id}/runs", response_class=HTMLResponse)
@@ -229,33 +357,26 @@ async def start_site_run(site_id: int, request: Request, key: KeyCookie = None) 
     if who.role not in WRITERS or not _valid_id(site_id):
         return _not_found(who, "you may not start runs here")
     form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=20)
-    try:
-        scenario_id = int((form.get("scenario_id") or ["0"])[0])
-        start = date.fromisoformat((form.get("start") or [""])[0])
-        end = date.fromisoformat((form.get("end") or [""])[0])
-    except ValueError:
-        return _html(
-            render.page(
-                "Bad request",
-                "<h1>Bad request</h1><p>scenario, start and end are needed (dates as YYYY-MM-DD).</p>",
-                who=_label(who),
-            ),
-            422,
-        )
+    raw_scenario = (form.get("scenario_id") or [""])[0].strip()
+    scenario_id = int(raw_scenario) if raw_scenario.isdigit() and len(raw_scenario) < 12 else 0
     policies = [p for p in form.get("policy", []) if p in POLICY_NAMES] or ["mpc"]
+    start_raw, end_raw = (form.get("start") or [""])[0], (form.get("end") or [""])[0]
+    chosen = {"scenario_id": scenario_id, "start": start_raw[:40], "end": end_raw[:40], "policies": policies}
     store = store_of(request)
     settings = request.app.state.settings
     with store.read() as session:
         scenario = session.get(ScenarioRow, scenario_id) if _valid_id(scenario_id) else None
         if scenario is None or scenario.site_id != site_id:
-            return _not_found(who, f"no scenario {scenario_id} on site {site_id}")
+            return _not_found(who, f"no scenario {raw_scenario[:20]!r} on site {site_id}")
         plain = dict(scenario.plain)
     try:
+        start, end = check_run_days(start_raw, end_raw, scenario_horizon(plain))
         run_scenario(codec.scenario_from_json(plain), start, end, None, settings.max_run_days)
     except InputError as err:
-        return _html(
-            render.page("Bad request", f"<h1>Bad request</h1><p>{escape(str(err))}</p>", who=_label(who)), 422
-        )
+        field = f"{err.field}: " if err.field else ""
+        return _site_page(request, who, site_id, chosen=chosen, error=f"{field}{err.problem}")
+    except ValueError as err:
+        return _site_page(request, who, site_id, chosen=chosen, error=str(err))
     config: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat(), "step_s": None}
     with store.write() as session:
         run_id = repo.create_run(session, scenario_id, policies, config).id
