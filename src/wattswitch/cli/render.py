@@ -2,12 +2,205 @@
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
+from rich.console import Console, RenderableType
+from rich.measure import Measurement
+from rich.table import Column, Table
+from rich.text import Text
 
 from wattswitch.model.scenario import Scenario
+
+MINUS = "−"  # U+2212: a real minus sign, as wide as a digit
+
+#: Words for the identifiers the CLI's tables would otherwise show (ledger streams, energy uses,
+#: costs, signal names, planning strategies). Policy names are not here: they are what users type.
+LABELS: dict[str, str] = {
+    # revenue streams and energy uses (``ledger_summary``'s keys)
+    "mining": "Bitcoin mining",
+    "reserved": "AI: reserved tenants",
+    "ai_reserved": "AI: reserved tenants",
+    "inference": "AI: inference",
+    "ai_inference": "AI: inference",
+    "training": "AI: training jobs",
+    "ai_training": "AI: training jobs",
+    "ai_idle": "AI: idle GPUs",
+    "ancillary": "ancillary services",
+    "demand_response": "demand response",
+    "site": "whole site (IT + cooling)",
+    # costs
+    "energy": "energy",
+    "four_cp": "4CP charge",
+    "sla_credits": "SLA credits",
+    # signals on the scenario's grid (``data.signals``)
+    "rt_price_usd_per_mwh": "real-time price ($/MWh)",
+    "da_price_usd_per_mwh": "day-ahead price ($/MWh)",
+    "system_load_mw": "system load (MW)",
+    "hashprice_usd_per_ph_day": "hashprice ($/PH/day)",
+    "inference_load_fraction": "inference demand (fraction of peak)",
+    # conversion strategies of ``wattswitch plan``
+    "keep_mining": "keep mining",
+    "convert": "convert all",
+    "phased": "phased",
+}
+
+
+def label(key: str) -> str:
+    """The words for an identifier (``sla_credits`` → ``SLA credits``); unknown keys lose underscores."""
+    return LABELS.get(key, key.replace("_", " "))
+
+
+def money(usd: float) -> str:
+    """An amount of dollars the one way the CLI prints money: millions with two decimals.
+
+    ``$85.13M``, ``−$1.20M`` (a real minus sign), ``$0.12M``, ``$1,260.00M``. Every amount is in
+    millions — no ``$k`` or ``$B`` — so the figures of a column compare at a glance and none changes
+    unit between rows. An amount that rounds to zero prints ``$0.00M``, never ``−$0.00M``. Rates
+    (``$/MWh``, ``$/GPU-h``) are prices, not amounts, and keep their own formats.
+    """
+    if not math.isfinite(usd):
+        return "—"
+    millions = round(usd / 1e6, 2)
+    if millions == 0:
+        return "$0.00M"
+    return f"{MINUS if millions < 0 else ''}${abs(millions):,.2f}M"
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """A figure with thousands separators, a real minus sign and no ``−0``: ``−1,234.5``, ``0``."""
+    if not math.isfinite(value):
+        return "—"
+    text = f"{abs(value):,.{decimals}f}"
+    negative = value < 0 and any(ch not in "0.," for ch in text)
+    return f"{MINUS}{text}" if negative else text
+
+
+def value_column(table: Table, header: str, **options: Any) -> None:
+    """Add a right-aligned column of figures, which the layout never wraps, folds or cuts."""
+    options.setdefault("justify", "right")
+    table.add_column(header, no_wrap=True, overflow="fold", **options)
+
+
+def _is_value(column: Column) -> bool:
+    return column.no_wrap or column.justify == "right"
+
+
+_UNBOUNDED = 100_000
+
+
+def _measure(console: Console, renderable: RenderableType) -> Measurement:
+    return Measurement.get(console, console.options.update_width(_UNBOUNDED), renderable)
+
+
+def fit_widths(console: Console, table: Table, width: int) -> list[int] | None:
+    """Content widths that fit ``table`` in ``width`` cells with every figure whole, or None.
+
+    Columns of figures (``no_wrap`` or right-aligned) keep their widest cell; other columns may
+    shrink to their longest word (their text wraps at spaces, never inside a word). Their headers
+    wrap at spaces too. None when even that does not fit.
+    """
+    natural: list[int] = []
+    least: list[int] = []
+    for column in table.columns:
+        header = _measure(console, column.header)
+        cells = [_measure(console, cell) for cell in column.cells]
+        natural.append(max([header.maximum, *(c.maximum for c in cells)]))
+        words = max([header.minimum, *(c.minimum for c in cells)])
+        least.append(max([words, *(c.maximum for c in cells)]) if _is_value(column) else words)
+    overhead = _measure(console, table).maximum - sum(natural)
+    room = width - overhead
+    if sum(least) > room:
+        return None
+    widths = list(natural)
+    excess = sum(widths) - room
+    while excess > 0:  # narrow the widest column of words, one cell at a time
+        i = max((k for k in range(len(widths)) if widths[k] > least[k]), key=lambda k: widths[k])
+        widths[i] -= 1
+        excess -= 1
+    return widths
+
+
+def print_table(console: Console, table: Table) -> None:
+    """Print a table so that no figure is ever cut, whatever the width or the output.
+
+    When the table fits the console's width (the terminal's, or ``COLUMNS``/80 when stdout is a
+    pipe or a file) with each figure on one line and words wrapped only at spaces, it is drawn as
+    a table. Otherwise it is printed as records: the title, then for each row its first cell and
+    one ``header: value`` line per other cell (label/value tables print ``label: value`` lines).
+    """
+    widths = fit_widths(console, table, console.width)
+    if widths is None:
+        _print_records(console, table)
+        return
+    saved = [(column.width, column.header) for column in table.columns]
+    try:
+        for column, fitted in zip(table.columns, widths, strict=True):
+            column.width = fitted
+            if isinstance(column.header, str):  # headers wrap at spaces even over figures
+                header = Text.from_markup(column.header)
+                header.no_wrap = False
+                column.header = header
+        console.print(table)
+    finally:
+        for column, (width, original) in zip(table.columns, saved, strict=True):
+            column.width = width
+            column.header = original
+
+
+def _plain(console: Console, renderable: RenderableType) -> str:
+    if isinstance(renderable, Text):
+        return renderable.plain
+    if isinstance(renderable, str):
+        return console.render_str(renderable, highlight=False).plain
+    return str(renderable)
+
+
+def _print_records(console: Console, table: Table) -> None:
+    if table.title:
+        print_text(console, Text(_plain(console, table.title), style="bold"))
+    columns = table.columns
+    headers = [_plain(console, c.header) for c in columns]
+    rows = list(zip(*([_plain(console, cell) for cell in c.cells] for c in columns), strict=True))
+    for row in rows:
+        if not table.show_header:
+            print_text(console, ": ".join(cell for cell in row if cell), indent=2)
+            continue
+        print_text(console, Text(row[0] or "—", style="bold"), indent=2)
+        for header, cell in zip(headers[1:], row[1:], strict=True):
+            if cell:
+                print_text(console, f"  {header}: {cell}" if header else f"  {cell}", indent=4)
+
+
+def print_text(console: Console, text: str | Text, indent: int = 0) -> None:
+    """Print prose wrapped at spaces to the console's width; a word wider than that stays whole.
+
+    ``str`` is read as markup; continuation lines are indented by ``indent`` spaces.
+    """
+    line = console.render_str(text, highlight=False) if isinstance(text, str) else text
+    for k, piece in enumerate(wrap_text(line, console.width, indent)):
+        console.print(Text(" " * indent) + piece if k else piece, soft_wrap=True, highlight=False)
+
+
+def wrap_text(text: Text, width: int, indent: int = 0) -> list[Text]:
+    """Split ``text`` into lines at spaces: the first at most ``width`` cells, the others
+    ``width - indent``; a word longer than a line gets a line of its own, whole."""
+    plain = text.plain
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", plain)]
+    if not words:
+        return [text]
+    lines: list[Text] = []
+    begin = 0  # the first line keeps its leading spaces
+    last_end = words[0][1]
+    for start, end in words[1:]:
+        room = width if not lines else width - indent
+        if end - begin > room:
+            lines.append(text[begin:last_end])
+            begin = start
+        last_end = end
+    lines.append(text[begin:last_end])
+    return lines
 
 
 def _mw(value: float) -> str:
@@ -183,7 +376,7 @@ def _fmt(value: float | None) -> str:
 
 
 def print_all(console: Console, tables: list[Table]) -> None:
-    """Print tables separated by a blank line."""
+    """Print tables (each with :func:`print_table`) separated by a blank line."""
     for table in tables:
-        console.print(table)
+        print_table(console, table)
         console.print()
