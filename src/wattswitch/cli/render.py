@@ -102,23 +102,25 @@ def fit_widths(console: Console, table: Table, width: int) -> list[int] | None:
     wrap at spaces too. None when even that does not fit.
     """
     natural: list[int] = []
+    body: list[int] = []  # without wrapping a header
     least: list[int] = []
     for column in table.columns:
         header = _measure(console, column.header)
         cells = [_measure(console, cell) for cell in column.cells]
-        natural.append(max([header.maximum, *(c.maximum for c in cells)]))
+        widest = max([0, *(c.maximum for c in cells)])
         words = max([header.minimum, *(c.minimum for c in cells)])
-        least.append(max([words, *(c.maximum for c in cells)]) if _is_value(column) else words)
+        natural.append(max(header.maximum, widest))
+        least.append(max(words, widest) if _is_value(column) else words)
+        body.append(max(least[-1], widest))
     overhead = _measure(console, table).maximum - sum(natural)
     room = width - overhead
     if sum(least) > room:
         return None
     widths = list(natural)
-    excess = sum(widths) - room
-    while excess > 0:  # narrow the widest column of words, one cell at a time
-        i = max((k for k in range(len(widths)) if widths[k] > least[k]), key=lambda k: widths[k])
-        widths[i] -= 1
-        excess -= 1
+    for floor in (body, least):  # wrap long headers first, then the widest text, one cell at a time
+        while sum(widths) > room and any(w > f for w, f in zip(widths, floor, strict=True)):
+            i = max((k for k in range(len(widths)) if widths[k] > floor[k]), key=lambda k: widths[k])
+            widths[i] -= 1
     return widths
 
 
