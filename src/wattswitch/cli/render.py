@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import datetime
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console, RenderableType
 from rich.measure import Measurement
@@ -40,6 +43,18 @@ LABELS: dict[str, str] = {
     "system_load_mw": "system load (MW)",
     "hashprice_usd_per_ph_day": "hashprice ($/PH/day)",
     "inference_load_fraction": "inference demand (fraction of peak)",
+    # columns of the files ``wattswitch data inspect`` reads
+    "price_usd": "BTC price ($)",
+    "hashrate_th_s": "hashrate (TH/s)",
+    "fees_usd": "fees ($)",
+    "issuance_usd": "issuance ($)",
+    "input_tokens": "input tokens",
+    "output_tokens": "output tokens",
+    "exec_time_s": "execution time (s)",
+    # units of series
+    "usd_per_mwh": "$/MWh",
+    "usd_per_ph_day": "$/PH/day",
+    "mw": "MW",
     # conversion strategies of ``wattswitch plan``
     "keep_mining": "keep mining",
     "convert": "convert all",
@@ -48,8 +63,9 @@ LABELS: dict[str, str] = {
 
 
 def label(key: str) -> str:
-    """The words for an identifier (``sla_credits`` → ``SLA credits``); unknown keys lose underscores."""
-    return LABELS.get(key, key.replace("_", " "))
+    """The words for an identifier (``sla_credits`` → ``SLA credits``); other names (a hub's
+    ``HB_WEST``, a file's own column) are data and stay as they are."""
+    return LABELS.get(key, key)
 
 
 def money(usd: float) -> str:
@@ -209,12 +225,27 @@ def _mw(value: float) -> str:
     return f"{value:,.2f}"
 
 
-def scenario_tables(scenario: Scenario) -> list[Table]:
-    """Site, fleets, contract, tenants and workloads of a scenario as tables."""
+def local_time(moment: datetime, timezone: str) -> str:
+    """``2025-07-01 00:00 CDT``: a UTC instant in the site's local time."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def horizon_text(scenario: Scenario) -> str:
+    """Local start → end, step and number of intervals of a scenario."""
+    timezone = scenario.site.timezone
+    return (
+        f"{local_time(scenario.start_utc, timezone)} → {local_time(scenario.end_utc, timezone)} "
+        f"({timezone}), {step_label(scenario.step_s)} steps, {scenario.periods:,} intervals"
+    )
+
+
+def scenario_tables(scenario: Scenario, path: Path | None = None) -> list[Table]:
+    """Site, fleets, contract, tenants and workloads of a scenario (read from ``path``) as tables."""
     site = scenario.site
     overview = Table(title=f"Scenario '{scenario.name}'", show_header=False, title_justify="left")
     overview.add_column("field", style="bold")
     overview.add_column("value")
+    overview.add_row("from", "the embedded default scenario" if path is None else str(path))
     overview.add_row("description", scenario.description)
     overview.add_row("site", f"{site.name} — {site.market} {site.hub}, {site.timezone}")
     overview.add_row("interconnect limit", f"{_mw(site.interconnect_limit_mw)} MW")
@@ -223,32 +254,37 @@ def scenario_tables(scenario: Scenario) -> list[Table]:
         f"{_mw(scenario.facility_nameplate_mw)} MW "
         f"(ASIC {_mw(scenario.asic_nameplate_mw)} MW IT, GPU {_mw(scenario.gpu_nameplate_mw)} MW IT)",
     )
-    overview.add_row(
-        "horizon",
-        f"{scenario.start_utc.isoformat()} → {scenario.end_utc.isoformat()}, "
-        f"{scenario.step_s // 60}-min steps ({scenario.periods:,} intervals)",
-    )
+    overview.add_row("horizon", horizon_text(scenario))
     overview.add_row("cooling", ", ".join(f"{z.name} PUE {z.pue:.2f}" for z in site.cooling_zones))
 
-    asics = Table(title="ASIC groups", title_justify="left")
-    for header in ("group", "model", "count", "TH/s each", "W each", "J/TH", "MW", "PH/s", "zone"):
-        asics.add_column(header, justify="right" if header not in ("group", "model", "zone") else "left")
+    zones = sorted({g.cooling_zone for g in scenario.asic_groups})
+    one_zone = len(zones) == 1
+    asics = Table(title="ASIC groups" + (f" (cooling zone {zones[0]})" if one_zone else ""),
+                  title_justify="left")
+    asics.add_column("group")
+    asics.add_column("model")
+    for header in ("count", "TH/s each", "W each", "J/TH", "MW", "PH/s"):
+        value_column(asics, header)
+    if not one_zone:
+        asics.add_column("cooling zone")
     for g in scenario.asic_groups:
         asics.add_row(
             g.name,
             g.model,
             f"{g.count:,}",
             f"{g.hashrate_th_s:g}",
-            f"{g.power_w:g}",
+            number(g.power_w),
             f"{g.efficiency_j_per_th:.1f}",
             _mw(g.nameplate_power_mw),
-            f"{g.nameplate_hashrate_ph_s:,.0f}",
-            g.cooling_zone,
+            number(g.nameplate_hashrate_ph_s),
+            *([] if one_zone else [g.cooling_zone]),
         )
 
     gpus = Table(title="GPU node groups", title_justify="left")
-    for header in ("group", "GPU", "nodes", "GPUs", "idle kW/node", "busy kW/node", "MW", "min cap"):
-        gpus.add_column(header)
+    gpus.add_column("group")
+    gpus.add_column("GPU")
+    for header in ("nodes", "GPUs", "idle kW/node", "busy kW/node", "MW", "min power cap"):
+        value_column(gpus, header)
     for gg in scenario.gpu_groups:
         gpus.add_row(
             gg.name,
@@ -309,7 +345,8 @@ def scenario_tables(scenario: Scenario) -> list[Table]:
     for event in scenario.demand_response_events:
         commercial.add_row(
             "demand response",
-            f"{event.start_utc.isoformat()} for {event.duration_s / 3600:g} h: cap {event.cap_mw:g} MW",
+            f"{local_time(event.start_utc, site.timezone)} for {event.duration_s / 3600:g} h: "
+            f"cap {event.cap_mw:g} MW",
         )
     return [overview, asics, gpus, commercial]
 
@@ -340,33 +377,46 @@ def series_overview(summary: dict[str, Any]) -> str:
 def series_stats_table(title: str, summaries: dict[str, dict[str, Any]]) -> Table:
     """Mean/min/max/missing per series of one or more series summaries.
 
-    The unit column is left out when every series name already ends with its unit.
+    Series are named in words (:data:`LABELS`); the unit column is left out when every name
+    already says its unit.
     """
     rows = []
     for name, summary in summaries.items():
         for column, stats in summary["series"].items():
-            label = name if len(summary["series"]) == 1 and name else column
-            unit = "" if summary["unit"] == "per_column" else summary["unit"]
-            rows.append((label, unit, stats))
-    show_unit = any(unit and not label.endswith(unit) for label, unit, _ in rows)
+            key = name if len(summary["series"]) == 1 and name else column
+            unit = "" if summary["unit"] == "per_column" else label(summary["unit"])
+            named = label(key)
+            rows.append((named, unit if unit not in named else "", stats))
+    show_unit = any(unit for _, unit, _ in rows)
     table = Table(title=title, title_justify="left")
     table.add_column("series")
     if show_unit:
         table.add_column("unit")
     for header in ("mean", "min", "max", "missing"):
-        table.add_column(header, justify="right")
-    for label, unit, stats in rows:
+        value_column(table, header)
+    for named, unit, stats in rows:
         cells = [_fmt(stats["mean"]), _fmt(stats["min"]), _fmt(stats["max"]), f"{stats['missing']:,}"]
-        table.add_row(label, *([unit] if show_unit else []), *cells)
+        table.add_row(named, *([unit] if show_unit else []), *cells)
+    return table
+
+
+def field_stats_table(series: dict[str, dict[str, float | None]]) -> Table:
+    """Mean/min/max per field (e.g. the tokens of an inference trace)."""
+    table = Table()
+    table.add_column("field")
+    for header in ("mean", "min", "max"):
+        value_column(table, header)
+    for field, stats in series.items():
+        table.add_row(label(field), *(_fmt(stats[k]) for k in ("mean", "min", "max")))
     return table
 
 
 def histogram_table(title: str, counts: dict[str, int], width: int = 30) -> Table:
     """A horizontal bar chart of counts (e.g. jobs per GPU count)."""
     table = Table(title=title, title_justify="left")
-    table.add_column("value", justify="right")
-    table.add_column("count", justify="right")
-    table.add_column("", no_wrap=True)
+    value_column(table, "value")
+    value_column(table, "count")
+    value_column(table, "", justify="left")
     peak = max(counts.values(), default=0) or 1
     for key, count in counts.items():
         table.add_row(key, f"{count:,}", "█" * max(1, round(width * count / peak)))
@@ -374,7 +424,7 @@ def histogram_table(title: str, counts: dict[str, int], width: int = 30) -> Tabl
 
 
 def _fmt(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+    return "—" if value is None else number(value, 2)
 
 
 def print_all(console: Console, tables: list[Table]) -> None:

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from wattswitch.cli.render import label, money, number, print_table, print_text, step_label, value_column
+from wattswitch.cli.render import (
+    horizon_text,
+    label,
+    money,
+    number,
+    print_table,
+    print_text,
+    value_column,
+)
 from wattswitch.data.signals import HASHPRICE_SMOOTHING_DAYS, SYSTEM_LOAD_COLUMN
 from wattswitch.model.scenario import Scenario
 
 BOUNDS = ("always-on", "oracle")
 AI_STREAMS = ("reserved", "inference", "training")
-
-
-def _local(moment: datetime, timezone: str) -> str:
-    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _generated(scenario: Scenario, scenario_path: Path | None) -> str:
@@ -54,14 +56,12 @@ def run_header(scenario: Scenario, scenario_path: Path | None, policies: Sequenc
     """Lines (markup) saying what was simulated: site, signals and their sources, horizon, policies."""
     site = scenario.site
     where = "embedded default" if scenario_path is None else str(scenario_path)
-    timezone = site.timezone
     honest = [p for p in policies if p not in BOUNDS]
     lines = [
         f"[bold]Simulated:[/] scenario '{escape(scenario.name)}' ({escape(where)}): "
         f"site {escape(site.name)}, "
         f"{site.market} {site.hub}, {number(site.interconnect_limit_mw, 1)} MW interconnect",
-        f"[bold]Horizon:[/] {_local(scenario.start_utc, timezone)} → {_local(scenario.end_utc, timezone)} "
-        f"({timezone}), {step_label(scenario.step_s)} steps, {scenario.periods:,} intervals",
+        f"[bold]Horizon:[/] {horizon_text(scenario)}",
         "[bold]Signals:[/]",
     ]
     sources = signal_sources(scenario, scenario_path)
