@@ -157,4 +157,10 @@ def print_run(
     from_files = {f"{name}: {source}" for name, source in signal_sources(scenario, scenario_path)}
     for note in notes:
         if note not in from_files:  # the header already named that file
-            print_text(console, f"[yellow]note:[/] {escape(note)}", indent=2)
+            print_text(console, f"[yellow]note:[/] {escape(_in_words(note))}", indent=2)
+
+
+def _in_words(note: str) -> str:
+    """A note that starts with a signal's identifier (``rt_price_usd_per_mwh: …``) starts with its words."""
+    key, sep, rest = note.partition(": ")
+    return f"{label(key)}{sep}{rest}" if sep else note
