@@ -185,7 +185,10 @@ def _print_records(console: Console, table: Table) -> None:
         if not table.show_header:
             print_text(console, ": ".join(cell for cell in row if cell), indent=2)
             continue
-        print_text(console, Text(row[0] or "—", style="bold"), indent=2)
+        key = row[0] or "—"
+        if _is_value(columns[0]) and headers[0]:  # "rank 1", not a bare "1"
+            key = f"{headers[0]} {key}"
+        print_text(console, Text(key, style="bold"), indent=2)
         for header, cell in zip(headers[1:], row[1:], strict=True):
             if cell:
                 print_text(console, f"  {header}: {cell}" if header else f"  {cell}", indent=4)
