@@ -70,10 +70,9 @@ def run_header(scenario: Scenario, scenario_path: Path | None, policies: Sequenc
     made = [name for name, source in sources if source == generated]
     if made:
         lines.append(f"  {escape(generated)}: {', '.join(made)}")
-    lines.append(
-        f"[bold]Policies:[/] {', '.join(honest) or '—'}, graded between always-on (capture 0) "
-        "and the oracle, which knows every future price (capture 1)"
-    )
+    graded = "always-on (capture 0) and the oracle, which knows every future price (capture 1)"
+    lines.append(f"[bold]Policies:[/] {', '.join(honest)}, graded between {graded}" if honest
+                 else f"[bold]Policies:[/] {graded}")
     return lines
 
 
