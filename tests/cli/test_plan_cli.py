@@ -42,7 +42,7 @@ def test_several_sites_are_ranked_under_the_budget() -> None:
     files = [str(p) for p in sorted(EXAMPLES.glob("*.toml"))]
     result = runner.invoke(app, ["plan", *files, "--capex-budget-usd", "2e9"], env=WIDE)
     assert result.exit_code == 0, result.output
-    assert "Portfolio (budget $2B)" in result.output
+    assert "Portfolio (budget $2,000.00M)" in result.output
     assert re.search(r"1 │ Permian 200 .*funded", result.output)
     assert "blocked: zoning/approval for a data center was denied" in result.output
 

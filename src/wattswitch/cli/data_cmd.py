@@ -8,9 +8,16 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
-from wattswitch.cli.render import histogram_table, series_overview, series_stats_table
+from wattswitch.cli.render import (
+    field_stats_table,
+    histogram_table,
+    print_table,
+    print_text,
+    series_overview,
+    series_stats_table,
+)
 from wattswitch.data.inspect import Kind, inspect_file
 
 app = typer.Typer(help="Inspect data files (prices, bitcoin, jobs, inference).", no_args_is_help=True)
@@ -31,32 +38,25 @@ def inspect(
         typer.echo(json.dumps(summary, indent=2))
         return
     console = Console()
-    console.print(f"[bold]{path}[/] ({summary['kind']})", highlight=False)
+    print_text(console, f"[bold]{escape(str(path))}[/] ({summary['kind']})", indent=4)
     if summary["kind"] in ("prices", "bitcoin"):
-        console.print(series_overview(summary), highlight=False)
-        console.print(series_stats_table("", {"": summary}))
+        print_text(console, escape(series_overview(summary)), indent=2)
+        print_table(console, series_stats_table("", {"": summary}))
     elif summary["kind"] == "jobs":
         duration = summary["duration_s"]
-        console.print(
+        print_text(
+            console,
             f"{summary['jobs']:,} jobs over {summary['span_s'] / 86400:,.1f} days, "
             f"{summary['total_gpu_hours']:,.0f} GPU-hours; duration mean {duration['mean']:,.0f} s, "
             f"median {duration['median']:,.0f} s, max {duration['max']:,.0f} s",
-            highlight=False,
+            indent=2,
         )
-        console.print(histogram_table("jobs by GPU count", summary["gpu_count_histogram"]))
+        print_table(console, histogram_table("jobs by GPU count", summary["gpu_count_histogram"]))
     else:
-        console.print(
+        print_text(
+            console,
             f"{summary['requests']:,} requests over {summary['span_s']:,.0f} s "
             f"({summary['mean_requests_per_s']} per s)",
-            highlight=False,
+            indent=2,
         )
-        table = Table(show_header=True)
-        for header in ("field", "mean", "min", "max"):
-            table.add_column(header)
-        for field, stats in summary["series"].items():
-            table.add_row(field, *(_num(stats[k]) for k in ("mean", "min", "max")))
-        console.print(table)
-
-
-def _num(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+        print_table(console, field_stats_table(summary["series"]))

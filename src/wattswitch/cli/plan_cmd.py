@@ -8,8 +8,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from wattswitch.cli import plan_render
+from wattswitch.cli.render import print_all, print_table, print_text
 from wattswitch.data.io import write_text_atomic
 from wattswitch.data.site_file import load_site
 from wattswitch.economics.planning.plan import SitePlan, plan_site
@@ -33,10 +35,11 @@ def _load_all(paths: list[Path]) -> list[SitePlan]:
     return [plan_site(site) for site in sites]
 
 
-def _print_full(console: Console, plan: SitePlan) -> None:
-    console.print(plan_render.site_header(plan), highlight=False)
+def _print_full(console: Console, plan: SitePlan, path: Path) -> None:
+    print_text(console, f"[bold]Site file:[/] {escape(str(path))}")
+    print_text(console, plan_render.site_header(plan), indent=2)
     for line in plan_render.feasibility_lines(plan):
-        console.print(line, highlight=False)
+        print_text(console, line, indent=4)
     console.print()
     tables = [plan_render.unit_economics_table(plan), plan_render.capex_table(plan),
               plan_render.timeline_table(plan), plan_render.strategies_table(plan)]
@@ -45,9 +48,7 @@ def _print_full(console: Console, plan: SitePlan) -> None:
     tables.append(plan_render.valuation_table(plan))
     if plan.financing:
         tables.append(plan_render.financing_table(plan))
-    for table in tables:
-        console.print(table)
-        console.print()
+    print_all(console, tables)
 
 
 def plan(
@@ -76,18 +77,19 @@ def plan(
         return
     console = Console()
     if len(plans) == 1 or full:
-        for site_plan in plans:
-            _print_full(console, site_plan)
+        for path, site_plan in zip(sites, plans, strict=True):
+            _print_full(console, site_plan, path)
     else:
+        print_text(console, f"[bold]Site files:[/] {escape(', '.join(str(p) for p in sites))}", indent=4)
         for site_plan in plans:
-            console.print(plan_render.site_header(site_plan), highlight=False)
+            print_text(console, plan_render.site_header(site_plan), indent=2)
             for line in plan_render.feasibility_lines(site_plan):
                 if not line.lstrip().startswith("upgrade"):
-                    console.print(line, highlight=False)
+                    print_text(console, line, indent=4)
         console.print()
-        console.print(plan_render.summary_table(plans))
+        print_table(console, plan_render.summary_table(plans))
         console.print()
     if len(plans) > 1 or capex_budget_usd is not None:
-        console.print(plan_render.portfolio_table(portfolio))
+        print_table(console, plan_render.portfolio_table(portfolio))
     if report is not None:
-        console.print(f"wrote report to {report}")
+        print_text(console, f"wrote report to {escape(str(report))}")

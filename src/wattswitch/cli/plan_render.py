@@ -6,18 +6,19 @@ from collections.abc import Sequence
 
 from rich.table import Table
 
+from wattswitch.cli.render import label, money, number, value_column
 from wattswitch.economics.planning.plan import SitePlan
 from wattswitch.economics.planning.portfolio import Portfolio
 from wattswitch.report.plan_data import payback_text, percent_text
-from wattswitch.report.svg import usd
-
-NAMES = {"keep_mining": "keep mining", "convert": "convert all", "phased": "phased"}
 
 
 def _table(title: str, headers: Sequence[str], right: Sequence[int] = ()) -> Table:
     table = Table(title=title, title_justify="left")
     for i, header in enumerate(headers):
-        table.add_column(header, justify="right" if i in right else "left")
+        if i in right:
+            value_column(table, header)
+        else:
+            table.add_column(header)
     return table
 
 
@@ -27,7 +28,7 @@ def site_header(plan: SitePlan) -> str:
     state = "[green]feasible[/]" if f.feasible else "[bold red]blocked[/]"
     return (f"[bold]{site.name}[/] — {site.location}: {site.power.energised_mw:g} MW energised, "
             f"{f.convertible_it_mw:,.1f} MW of IT convertible; {state}; recommended: "
-            f"[bold]{NAMES[plan.recommended]}[/]")
+            f"[bold]{label(plan.recommended)}[/]")
 
 
 def feasibility_lines(plan: SitePlan) -> list[str]:
@@ -43,7 +44,7 @@ def unit_economics_table(plan: SitePlan) -> Table:
     """Revenue per MWh and per MW-year of IT in each use."""
     table = _table("What a MW of IT earns", ("use", "$/MWh", "$/MW-year", "basis"), (1, 2))
     for use in plan.uses:
-        table.add_row(use.use, f"{use.revenue_usd_per_mwh:,.0f}", usd(use.revenue_usd_per_mw_year), use.basis)
+        table.add_row(use.use, number(use.revenue_usd_per_mwh), money(use.revenue_usd_per_mw_year), use.basis)
     return table
 
 
@@ -54,11 +55,11 @@ def capex_table(plan: SitePlan) -> Table:
                    ("component", "low", "high", "basis"), (1, 2))
     for line in capex.lines:
         label = line.label + ("" if line.verified else " *")
-        table.add_row(label, usd(line.low_usd), usd(line.high_usd), line.basis)
-    table.add_row("[bold]total[/]", f"[bold]{usd(capex.total_usd('low'))}[/]",
-                  f"[bold]{usd(capex.total_usd('high'))}[/]",
-                  f"ex-GPU {usd(capex.per_mw_it_usd('low', include_gpus=False))}–"
-                  f"{usd(capex.per_mw_it_usd('high', include_gpus=False))} per MW of IT")
+        table.add_row(label, money(line.low_usd), money(line.high_usd), line.basis)
+    table.add_row("[bold]total[/]", f"[bold]{money(capex.total_usd('low'))}[/]",
+                  f"[bold]{money(capex.total_usd('high'))}[/]",
+                  f"ex-GPU {money(capex.per_mw_it_usd('low', include_gpus=False))}–"
+                  f"{money(capex.per_mw_it_usd('high', include_gpus=False))} per MW of IT")
     return table
 
 
@@ -67,11 +68,13 @@ def timeline_table(plan: SitePlan) -> Table:
     table = _table(
         f"Timeline: {plan.parallel.total_months:.1f} months with trades in parallel, "
         f"{plan.sequential.total_months:.1f} one after another",
-        ("task", "after", "start", "finish", "slack", ""), (2, 3, 4))
+        ("#", "task", "after #", "start month", "finish month", "slack months", ""), (0, 3, 4, 5))
+    order = {t.task.key: str(i) for i, t in enumerate(plan.parallel.tasks, start=1)}
     for t in plan.parallel.tasks:
-        table.add_row(t.task.label, ", ".join(t.task.depends_on) or "—", f"{t.start_month:.1f}",
-                      f"{t.finish_month:.1f}", f"{t.slack_months:.1f}",
-                      "[red]critical[/]" if t.critical else "")
+        table.add_row(order[t.task.key], t.task.label,
+                      ", ".join(order.get(d, d) for d in t.task.depends_on) or "—",
+                      number(t.start_month, 1), number(t.finish_month, 1), number(t.slack_months, 1),
+                      "[red]critical path[/]" if t.critical else "")
     return table
 
 
@@ -85,10 +88,11 @@ def strategies_table(plan: SitePlan) -> Table:
          "phases online"),
         (1, 2, 3, 4, 5, 6, 7))
     for r in plan.strategies:
-        online = ", ".join(f"{ph.it_mw:,.0f} MW m{ph.online_month:.0f}" for ph in r.phases.phases) or "—"
-        name = NAMES[r.strategy] + ("" if r.feasible else " [red](blocked)[/]")
-        table.add_row(name, usd(r.npv_usd), percent_text(r.irr), payback_text(r), usd(r.capex_usd),
-                      usd(r.incremental_npv_usd), percent_text(r.incremental_irr),
+        online = ", ".join(f"{ph.it_mw:,.0f} MW in month {ph.online_month:.0f}"
+                           for ph in r.phases.phases) or "—"
+        name = label(r.strategy) + ("" if r.feasible else " [red](blocked)[/]")
+        table.add_row(name, money(r.npv_usd), percent_text(r.irr), payback_text(r), money(r.capex_usd),
+                      money(r.incremental_npv_usd), percent_text(r.incremental_irr),
                       f"{r.phases.mining_base_mw:,.0f} MW", online)
     return table
 
@@ -96,10 +100,10 @@ def strategies_table(plan: SitePlan) -> Table:
 def tornado_table(plan: SitePlan) -> Table:
     """The tornado as a table: NPV gained at each variable's low and high case."""
     base = plan.strategy(plan.tornado_strategy).incremental_npv_usd
-    table = _table(f"Sensitivity of the NPV gained by '{NAMES[plan.tornado_strategy]}' (base {usd(base)})",
+    table = _table(f"Sensitivity of the NPV gained by '{label(plan.tornado_strategy)}' (base {money(base)})",
                    ("variable", "low case", "NPV gain", "high case", "NPV gain"), (2, 4))
     for r in plan.tornado:
-        table.add_row(r.variable, r.low_label, usd(r.low_value), r.high_label, usd(r.high_value))
+        table.add_row(r.variable, r.low_label, money(r.low_value), r.high_label, money(r.high_value))
     return table
 
 
@@ -110,23 +114,23 @@ def valuation_table(plan: SitePlan) -> Table:
                     "EV per MW"), (1, 2, 3, 4, 5))
     for r in plan.strategies:
         v = r.valuation
-        table.add_row(NAMES[r.strategy], usd(v.mining_ebitda_usd), usd(v.ai_ebitda_usd),
-                      f"{usd(v.as_miner.low_usd)}–{usd(v.as_miner.high_usd)}",
-                      f"{usd(v.sum_of_parts.low_usd)}–{usd(v.sum_of_parts.high_usd)}",
-                      f"{usd(v.sum_of_parts_usd_per_mw.low_usd)}–{usd(v.sum_of_parts_usd_per_mw.high_usd)}")
+        table.add_row(label(r.strategy), money(v.mining_ebitda_usd), money(v.ai_ebitda_usd),
+                      f"{money(v.as_miner.low_usd)}–{money(v.as_miner.high_usd)}",
+                      f"{money(v.sum_of_parts.low_usd)}–{money(v.sum_of_parts.high_usd)}",
+                      f"{money(v.sum_of_parts_usd_per_mw.low_usd)}–{money(v.sum_of_parts_usd_per_mw.high_usd)}")
     return table
 
 
 def financing_table(plan: SitePlan) -> Table:
     """Each financing structure's cash need and cost of capital."""
-    table = _table(f"Financing '{NAMES[plan.tornado_strategy]}'",
+    table = _table(f"Financing '{label(plan.tornado_strategy)}'",
                    ("structure", "equity cash", "debt", "partner", "cost of capital", "DSCR", "NPV at it",
                     "terms"), (1, 2, 3, 4, 5, 6))
     for f in plan.financing:
         terms = f.note if f.available else f"[red]{f.note}[/]"
-        table.add_row(f.label, usd(f.equity_usd), usd(f.debt_usd), usd(f.partner_usd),
+        table.add_row(f.label, money(f.equity_usd), money(f.debt_usd), money(f.partner_usd),
                       percent_text(f.cost_of_capital), "—" if f.dscr is None else f"{f.dscr:.2f}x",
-                      "—" if f.npv_usd is None else usd(f.npv_usd), terms)
+                      "—" if f.npv_usd is None else money(f.npv_usd), terms)
     return table
 
 
@@ -137,25 +141,25 @@ def summary_table(plans: Sequence[SitePlan]) -> Table:
                    (1, 2, 3, 5, 6))
     for plan in plans:
         best = plan.best_conversion
-        recommended = NAMES[plan.recommended] if plan.feasibility.feasible else "[red]blocked[/]: keep mining"
+        recommended = label(plan.recommended) if plan.feasibility.feasible else "[red]blocked[/]: keep mining"
         table.add_row(plan.site.name, f"{plan.feasibility.convertible_it_mw:,.1f}",
-                      usd(plan.capex.total_usd()), f"{plan.parallel.total_months:.0f} mo",
-                      NAMES[best.strategy], usd(best.incremental_npv_usd), percent_text(best.irr),
+                      money(plan.capex.total_usd()), f"{plan.parallel.total_months:.0f} months",
+                      label(best.strategy), money(best.incremental_npv_usd), percent_text(best.irr),
                       recommended)
     return table
 
 
 def portfolio_table(portfolio: Portfolio) -> Table:
     """The ranking and what the budget funds."""
-    budget = "no budget limit" if portfolio.budget_usd is None else f"budget {usd(portfolio.budget_usd)}"
+    budget = "no budget limit" if portfolio.budget_usd is None else f"budget {money(portfolio.budget_usd)}"
     table = _table(
-        f"Portfolio ({budget}): capex {usd(portfolio.capex_used_usd)}, "
-        f"NPV gained {usd(portfolio.incremental_npv_usd)}",
+        f"Portfolio ({budget}): capex {money(portfolio.capex_used_usd)}, "
+        f"NPV gained {money(portfolio.incremental_npv_usd)}",
         ("rank", "site", "plan", "capex", "NPV gained", "per capex $", "decision"), (0, 3, 4, 5))
     for e in portfolio.entries:
-        table.add_row(str(e.rank), e.site, NAMES.get(e.chosen_strategy, e.chosen_strategy),
-                      "—" if e.best is None else usd(e.best.capex_usd),
-                      "—" if e.best is None else usd(e.best.incremental_npv_usd),
+        table.add_row(str(e.rank), e.site, label(e.chosen_strategy),
+                      "—" if e.best is None else money(e.best.capex_usd),
+                      "—" if e.best is None else money(e.best.incremental_npv_usd),
                       "—" if e.best is None else f"{e.best.profitability_index:.2f}",
                       "[green]funded[/]" if e.funded else e.reason)
     return table

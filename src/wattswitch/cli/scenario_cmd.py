@@ -8,8 +8,16 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from wattswitch.cli.render import print_all, scenario_tables, series_overview, series_stats_table
+from wattswitch.cli.render import (
+    print_all,
+    print_table,
+    print_text,
+    scenario_tables,
+    series_overview,
+    series_stats_table,
+)
 from wattswitch.data.inspect import summarize_jobs, summarize_series
 from wattswitch.data.scenario_file import load_scenario, save_scenario
 from wattswitch.data.signals import build_signals
@@ -64,20 +72,22 @@ def show(
         typer.echo(json.dumps(payload, indent=2, default=_jsonable))
         return
     console = Console()
-    print_all(console, scenario_tables(chosen))
+    print_all(console, scenario_tables(chosen, scenario))
     if built is not None:
         summaries = {name: summarize_series(s) for name, s in built.series.items()}
         first = next(iter(summaries.values()))
-        console.print(f"Signals on the scenario's grid: {series_overview(first)}", highlight=False)
-        console.print(series_stats_table("", summaries))
+        print_text(console, f"Signals on the scenario's grid: {escape(series_overview(first))}", indent=2)
+        print_table(console, series_stats_table("", summaries))
         if built.training_jobs is not None:
             jobs = summarize_jobs(built.training_jobs)
-            console.print(
+            print_text(
+                console,
                 f"training jobs: {jobs['jobs']:,} jobs, {jobs['total_gpu_hours']:,.0f} GPU-hours, "
-                f"median {jobs['duration_s']['median']:,.0f} s"
+                f"median {jobs['duration_s']['median']:,.0f} s",
+                indent=2,
             )
         for line in built.notes:
-            console.print(f"[yellow]note:[/] {line}")
+            print_text(console, f"[yellow]note:[/] {escape(line)}", indent=2)
 
 
 @app.command()

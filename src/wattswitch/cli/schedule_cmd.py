@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     Progress,
@@ -18,6 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from wattswitch.cli.render import number, print_table, print_text, value_column
 from wattswitch.data.jobs import load_jobs
 from wattswitch.errors import InputError
 from wattswitch.scheduling.config import CheckpointConfig, ClusterSpec, LimitModel
@@ -99,19 +101,45 @@ def schedule(
         }
         typer.echo(json.dumps(payload, indent=2))
         return
-    Console().print(_table(summaries, f"{len(trace.frame):,} jobs on {gpus} GPUs ({gpus_per_node} per node)"))
+    console = Console()
+    for line in _header(jobs, len(trace.frame), cluster, options, policies=list(summaries),
+                        limit_jobs=limit_jobs):
+        print_text(console, line, indent=4)
+    console.print()
+    title = f"{len(trace.frame):,} jobs on {gpus} GPUs ({gpus_per_node} per node)"
+    print_table(console, _table(summaries, title))
+    print_text(console, "time to finish: from submit to end, waiting included; GPUs busy: share of the "
+               "cluster's GPU-hours in use", indent=2)
+
+
+def _header(path: Path, jobs: int, cluster: ClusterSpec, options: SimOptions, *,
+            policies: list[str], limit_jobs: int | None) -> list[str]:
+    """Lines (markup) saying what was scheduled: the trace, the cluster, the policies, the assumptions."""
+    first = f", the first {limit_jobs:,} by submit time" if limit_jobs is not None else ""
+    checkpoint = options.checkpoint
+    every = (f"every {number(checkpoint.interval_s / S_PER_MIN, 1)} min of work" if checkpoint.interval_s
+             else "continuously")
+    return [
+        f"[bold]Scheduled:[/] {escape(str(path))} ({jobs:,} jobs{first})",
+        f"[bold]Cluster:[/] {cluster.gpus:,} GPUs ({cluster.gpus // cluster.gpus_per_node:,} nodes of "
+        f"{cluster.gpus_per_node})",
+        f"[bold]Policies:[/] {', '.join(policies)}",
+        f"[bold]Assumptions:[/] users' time limits off by a log-normal σ {options.limits.sigma:g} "
+        f"(seed {options.limits.seed}); checkpoints {every}, {number(checkpoint.restart_overhead_s)} s "
+        "to restart after a preemption",
+    ]
 
 
 def _table(summaries: dict[str, ScheduleSummary], title: str) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column("policy", style="bold")
-    for header in ("jobs", "mean JCT h", "median JCT min", "p95 JCT h", "mean wait h", "util",
-                   "preemptions"):
-        table.add_column(header, justify="right")
+    for header in ("jobs", "mean time to finish (h)", "median time to finish (min)",
+                   "p95 time to finish (h)", "mean wait (h)", "GPUs busy", "preempted"):
+        value_column(table, header)
     for name, s in summaries.items():
         table.add_row(
-            name, f"{s.jobs:,}", f"{s.mean_jct_s / S_PER_HOUR:.2f}", f"{s.median_jct_s / S_PER_MIN:.1f}",
-            f"{s.p95_jct_s / S_PER_HOUR:.1f}", f"{s.mean_queue_delay_s / S_PER_HOUR:.3f}",
+            name, f"{s.jobs:,}", number(s.mean_jct_s / S_PER_HOUR, 2), number(s.median_jct_s / S_PER_MIN, 1),
+            number(s.p95_jct_s / S_PER_HOUR, 1), number(s.mean_queue_delay_s / S_PER_HOUR, 3),
             f"{s.utilization:.3f}", f"{s.preemptions:,}",
         )
     return table

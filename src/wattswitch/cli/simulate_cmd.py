@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
+from wattswitch.cli.run_render import print_run
 from wattswitch.cli.scenario_cmd import ScenarioOption, resolve_scenario
 from wattswitch.data.engine_inputs import site_inputs
 from wattswitch.data.io import write_text_atomic
@@ -152,70 +152,6 @@ def comparison_payload(result: Comparison, names: list[str]) -> dict[str, Any]:
     return {"policies": {n: ledger_summary(result.ledgers[n], result.capture[n]) for n in shown}}
 
 
-def _money(value: float) -> str:
-    sign = "−" if value < 0 else ""
-    return f"{sign}${abs(value) / 1e6:,.2f}M"
-
-
-def comparison_table(payload: dict[str, Any]) -> Table:
-    """Profit, capture and the streams that differ between policies (AI revenue is shown once)."""
-    table = Table(title="Policies on the same inputs", title_justify="left")
-    for header in ("policy", "profit", "capture", "mining", "energy", "4CP", "curtailed h"):
-        table.add_column(header, justify="left" if header == "policy" else "right")
-    for name, s in payload["policies"].items():
-        table.add_row(
-            name,
-            _money(s["profit_usd"]),
-            "—" if s["capture"] is None else f"{s['capture']:.3f}",
-            _money(s["revenue_usd"]["mining"]),
-            _money(s["cost_usd"]["energy"]),
-            _money(s["four_cp_charge_usd"]),
-            f"{s['curtailed_fleet_hours']:,.0f}",
-        )
-    return table
-
-
-def comparison_footer(payload: dict[str, Any]) -> str:
-    """AI revenue and the violation count across policies, in one line."""
-    policies = payload["policies"].values()
-    ai = [sum(s["revenue_usd"][k] for k in ("reserved", "inference", "training")) for s in policies]
-    violations = sum(s["power_limit_violations"] for s in policies)
-    return (
-        f"AI revenue {_money(min(ai))}–{_money(max(ai))}; power-limit violations: {violations}; "
-        "capture = (profit − always-on) / (oracle − always-on)"
-    )
-
-
-def single_tables(name: str, summary: dict[str, Any]) -> list[Table]:
-    """Revenue by stream, costs and MWh by use of one policy."""
-    money = Table(title=f"'{name}': profit {_money(summary['profit_usd'])}", title_justify="left")
-    money.add_column("stream")
-    money.add_column("USD", justify="right")
-    for stream, value in summary["revenue_usd"].items():
-        money.add_row(f"revenue: {stream}", f"{value:,.0f}")
-    for cost, value in summary["cost_usd"].items():
-        money.add_row(f"cost: {cost}", f"−{value:,.0f}")
-    energy = Table(title="Energy by use", title_justify="left")
-    energy.add_column("use")
-    energy.add_column("MWh", justify="right")
-    for use, value in summary["energy_mwh"].items():
-        energy.add_row(use, f"{value:,.0f}")
-    facts = Table(show_header=False)
-    facts.add_column("fact")
-    facts.add_column("value", justify="right")
-    facts.add_row("curtailed (fleet-equivalent hours)", f"{summary['curtailed_fleet_hours']:,.1f}")
-    facts.add_row("4CP charge", f"${summary['four_cp_charge_usd']:,.0f}")
-    facts.add_row("peak site load", f"{summary['peak_site_mw']:,.2f} MW")
-    facts.add_row("power-limit violations", str(summary["power_limit_violations"]))
-    facts.add_row("capture vs oracle", "—" if summary["capture"] is None else f"{summary['capture']:.3f}")
-    return [money, energy, facts]
-
-
-def _print_notes(console: Console, outcome: RunOutcome) -> None:
-    for note in outcome.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
-
-
 def simulate(
     *,
     policy: Annotated[str, typer.Option("--policy", "-p", help=f"One of {', '.join(POLICY_NAMES)}.")] = "mpc",
@@ -244,13 +180,9 @@ def simulate(
         typer.echo(json.dumps({**payload, "policy": policy, "notes": list(outcome.notes)}, indent=2))
         return
     console = Console()
-    for table in single_tables(policy, payload["policies"][policy]):
-        console.print(table)
-    console.print(comparison_table(payload))
-    console.print(comparison_footer(payload), highlight=False)
-    _print_notes(console, outcome)
+    print_run(console, outcome.scenario, payload, scenario_path=scenario, notes=outcome.notes, focus=policy)
     if report is not None:
-        console.print(f"report: {report}")
+        console.print(f"report: {report}", highlight=False, soft_wrap=True)
 
 
 def compare_cmd(
@@ -289,11 +221,9 @@ def compare_cmd(
         typer.echo(json.dumps({**payload, "notes": list(outcome.notes)}, indent=2))
         return
     console = Console()
-    console.print(comparison_table(payload))
-    console.print(comparison_footer(payload), highlight=False)
-    _print_notes(console, outcome)
+    print_run(console, outcome.scenario, payload, scenario_path=scenario, notes=outcome.notes)
     if report is not None:
-        console.print(f"report: {report}")
+        console.print(f"report: {report}", highlight=False, soft_wrap=True)
 
 
 def write_report(path: Path, outcome: RunOutcome, focus: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rich.console import Console
 from rich.progress import Progress
 
 from wattswitch.data.align import align
@@ -93,7 +94,7 @@ def build_signals(scenario: Scenario, *, show_progress: bool = False) -> Scenari
 
     Gaps in real files stay NaN and are reported in ``notes``; nothing is filled here.
     """
-    with Progress(transient=True, disable=not show_progress) as progress:
+    with Progress(transient=True, disable=not show_progress, console=Console(stderr=True)) as progress:
         task = progress.add_task("building signals", total=3)
         series, jobs = _generated(scenario)
         progress.advance(task)
