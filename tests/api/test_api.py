@@ -93,10 +93,16 @@ def test_bad_payloads_get_4xx_naming_the_field(world: World, client: TestClient)
     h = world.headers("operator")
     plain = codec.scenario_to_json(default_scenario())
     plain["site"]["interconnect_limit_mw"] = "lots"
+    late_event = codec.scenario_to_json(default_scenario())
+    late_event["demand_response_events"][0]["start_utc"] = "2031-08-20T20:00:00Z"
+    huge_block = codec.scenario_to_json(default_scenario())
+    huge_block["contract"]["ppa"]["block_mw"] = 1e6
     cases: list[tuple[str, dict[str, Any], str]] = [
         ("/scenarios", {"site_id": world.site_id, "scenario": plain}, "scenario.site.interconnect_limit_mw"),
         ("/scenarios", {"site_id": world.site_id, "toml": "name = 3\n"}, "scenario.name"),
         ("/scenarios", {"site_id": world.site_id}, "scenario"),
+        ("/scenarios", {"site_id": world.site_id, "scenario": late_event}, "scenario"),
+        ("/scenarios", {"site_id": world.site_id, "scenario": huge_block}, "scenario"),
         ("/runs", week_run_body(world.scenario_id, end="2025-06-01"), "end"),
         ("/runs", week_run_body(world.scenario_id, policies=["greedy"]), "policies.0"),
         ("/runs", week_run_body(world.scenario_id, start="2020-01-01", end="2024-01-01"), "end"),

@@ -46,7 +46,7 @@ def test_a_file_is_refused_naming_the_key(edit: tuple[str, str], key: str, fix: 
     assert fix in message
 
 
-def test_gpu_nodes_reserved_beyond_the_limit_are_refused_by_the_api_codec_too() -> None:
+def test_gpu_nodes_reserved_beyond_the_limit_are_refused_when_decoded_too() -> None:
     plain = scenario_to_json(default_scenario())
     plain["site"]["interconnect_limit_mw"] = 1.0  # the reserved tenant alone draws more
     plain["contract"]["ppa"]["block_mw"] = 0.5

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from wattswitch.data.engine_inputs import site_inputs
+from wattswitch.data.scenario_file import checked_as_written
 from wattswitch.data.signals import build_signals
 from wattswitch.economics.planning.plan import plan_site
 from wattswitch.errors import InputError, ModelError, shown
@@ -42,7 +43,10 @@ def parse_scenario(plain: dict[str, Any] | None, toml: str | None, data_dir: Pat
     """A scenario from exactly one of JSON or TOML, whose signal files lie inside ``data_dir``."""
     if (plain is None) == (toml is None):
         raise InputError("request", "give exactly one of scenario (JSON) or toml (text)", field="scenario")
-    scenario = codec.scenario_from_json(plain) if plain is not None else codec.scenario_from_toml(str(toml))
+    if plain is not None:  # (TOML is checked as written by its parser)
+        scenario = checked_as_written(codec.scenario_from_json(plain), "scenario")
+    else:
+        scenario = codec.scenario_from_toml(str(toml))
     check_signal_files(scenario, data_dir)
     return scenario
 

@@ -16,7 +16,7 @@ import typing
 from datetime import datetime
 from typing import Any, TypeVar
 
-from wattswitch.data.scenario_file import checked_as_written, parse_scenario_toml
+from wattswitch.data.scenario_file import parse_scenario_toml
 from wattswitch.data.site_file import parse_site_toml
 from wattswitch.errors import InputError
 from wattswitch.model.codec import from_plain, to_plain
@@ -116,8 +116,7 @@ def jsonable(value: Any) -> Any:
 def scenario_from_json(data: Any, source: str = "scenario") -> Scenario:
     """A Scenario from plain JSON (the shape ``scenario show --json`` prints under ``scenario``)."""
     check_plain(data, source, "scenario")
-    scenario = from_plain(Scenario, with_datetimes(Scenario, data), source, path="scenario")
-    return checked_as_written(scenario, source)
+    return from_plain(Scenario, with_datetimes(Scenario, data), source, path="scenario")
 
 
 def scenario_from_toml(text: str, source: str = "scenario") -> Scenario:
