@@ -296,9 +296,10 @@ def test_openapi_names_every_route_and_the_key_header(client: TestClient) -> Non
 
 
 def test_runs_left_unfinished_by_a_previous_process_are_marked_failed(tmp_path: Any) -> None:
-    from wattswitch.api.app import INTERRUPTED, create_app
+    from wattswitch.api.app import create_app
     from wattswitch.api.bootstrap import bootstrap
     from wattswitch.api.settings import Settings
+    from wattswitch.api.worker import INTERRUPTED
     from wattswitch.store import repo
     from wattswitch.store.db import Store
 

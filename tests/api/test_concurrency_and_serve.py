@@ -21,7 +21,7 @@ API = "/api/v1"
 
 
 def test_concurrent_clients_lose_nothing(database_url: str) -> None:
-    app = create_app(Settings(database_url=database_url, max_run_days=2))
+    app = create_app(Settings(database_url=database_url, max_run_days=2, max_active_runs_per_key=100))
     secret = bootstrap(app.state.store).admin_secret
     assert secret is not None
     headers = {"X-API-Key": secret}

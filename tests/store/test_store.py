@@ -62,7 +62,7 @@ def test_the_migration_creates_exactly_the_models_tables(store: Store) -> None:
     assert diff == []
     store.upgrade()  # a second upgrade is a no-op
     with store.read() as session:
-        assert session.execute(text("select version_num from alembic_version")).scalar_one() == "0002"
+        assert session.execute(text("select version_num from alembic_version")).scalar_one() == "0003"
 
 
 def test_a_scenario_round_trips_through_the_database(store: Store) -> None:
@@ -151,7 +151,8 @@ def test_a_year_of_hourly_series_is_stored_and_read_back_exactly(store: Store) -
         for n in names
     ]
     with store.write() as session:
-        repo.finish_run(session, run_id, {"policies": {}}, series)
+        assert repo.start_run(session, run_id)
+        assert repo.finish_run(session, run_id, {"policies": {}}, series)
     with store.read() as session:
         rows = repo.run_series(session, run_id)
         assert len(rows) == 80
@@ -164,6 +165,7 @@ def test_failing_unfinished_runs_marks_queued_and_running(store: Store) -> None:
     with store.write() as session:
         ids = [repo.create_run(session, scenario_id, ["mpc"], {}).id for _ in range(3)]
         repo.start_run(session, ids[1])
+        repo.start_run(session, ids[2])
         repo.finish_run(session, ids[2], {"policies": {}}, [])
     with store.write() as session:
         assert repo.fail_unfinished_runs(session, "restart") == 2
@@ -334,3 +336,37 @@ def test_live_control_rows_on_both_backends(store: Store) -> None:
         assert row.met_at is None
         assert live.grid_events_of(session, site, active_at=now + timedelta(hours=2)) == []
         assert repo.decisions_of(session, site)[0].state == "superseded"
+
+
+def test_a_run_leased_to_one_server_is_neither_taken_nor_failed_by_another(store: Store) -> None:
+    _site_id, scenario_id = _site_and_scenario(store)
+    with store.write() as session:
+        run_id = repo.create_run(session, scenario_id, ["mpc"], {}, owner="server-a").id
+    with store.write() as session:
+        assert not repo.start_run(session, run_id, "server-b")
+        assert repo.start_run(session, run_id, "server-a")
+    lease_start = datetime.now(UTC)
+    with store.write() as session:  # b sweeps while a's lease is fresh: nothing happens
+        assert repo.fail_orphaned_runs(session, lease_start - timedelta(seconds=30), "orphaned") == 0
+        assert repo.renew_leases(session, "server-a") == 1
+    with store.write() as session:  # a stops renewing; b's sweep and c's sweep fail it once
+        assert repo.fail_orphaned_runs(session, datetime.now(UTC) + timedelta(seconds=1), "orphaned") == 1
+        assert repo.fail_orphaned_runs(session, datetime.now(UTC) + timedelta(seconds=1), "orphaned") == 0
+    with store.write() as session:  # a comes back and finishes: the run stays failed, no series written
+        assert not repo.finish_run(session, run_id, {"policies": {}}, [], "server-a")
+    with store.read() as session:
+        run = repo.get(session, RunRow, run_id, "run")
+        assert (run.status, run.error) == ("failed", "orphaned")
+        assert repo.run_series(session, run_id) == []
+
+
+def test_stopping_one_server_fails_only_its_own_runs(store: Store) -> None:
+    _site_id, scenario_id = _site_and_scenario(store)
+    with store.write() as session:
+        mine = repo.create_run(session, scenario_id, ["mpc"], {}, owner="server-a").id
+        theirs = repo.create_run(session, scenario_id, ["mpc"], {}, owner="server-b").id
+    with store.write() as session:
+        assert repo.fail_unfinished_runs(session, "stopped", owner="server-a") == 1
+    with store.read() as session:
+        assert repo.get(session, RunRow, mine, "run").status == "failed"
+        assert repo.get(session, RunRow, theirs, "run").status == "queued"

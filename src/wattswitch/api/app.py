@@ -14,12 +14,10 @@ from wattswitch.api.routes import control, keys, plans, runs, sites, tenants
 from wattswitch.api.schemas import Health
 from wattswitch.api.settings import Settings
 from wattswitch.api.worker import RunWorker
-from wattswitch.store import repo
 from wattswitch.store.db import Store
 from wattswitch.web import pages
 
 API_PREFIX = "/api/v1"
-INTERRUPTED = "interrupted: the server stopped before the run finished; start it again"
 
 DESCRIPTION = """Where a power-first data center's megawatts go: sites, scenarios, background
 backtests of dispatch policies, conversion plans, GPU tenants with metered usage and SLA credits.
@@ -33,19 +31,20 @@ tenants), **operator** (sites, scenarios, runs, plans, metering), **analyst** (r
 def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     """The app on ``settings.database_url`` (migrated to the newest schema before it serves).
 
-    Runs left queued or running by a previous process are marked failed (they cannot resume).
+    Runs left queued or running by a process that no longer renews their lease are marked failed
+    (they cannot resume); those of another live server on the same database are left to it.
     """
     store = store or Store(settings.database_url)
     store.upgrade()
-    with store.write() as session:
-        repo.fail_unfinished_runs(session, INTERRUPTED)
     worker = RunWorker(
         store,
         workers=settings.run_workers,
         max_run_days=settings.max_run_days,
         progress_interval_s=settings.progress_interval_s,
         data_dir=settings.data_dir,
+        lease_s=settings.run_lease_s,
     )
+    worker.sweep_orphans()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from wattswitch.api.run_admission import TooManyRuns
 from wattswitch.errors import InputError, ModelError
 from wattswitch.store.repo import Conflict, NotFound, StateError
 
@@ -39,6 +40,13 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "Conflicts with what is stored (duplicate name, run not finished)",
     },
     422: {"model": ErrorBody, "description": "The request is invalid; `errors` names each field"},
+}
+TOO_MANY_RUNS: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": ErrorBody,
+        "description": "Too many runs queued or running (for everyone or for this key); see Retry-After",
+        "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+    }
 }
 
 
@@ -99,6 +107,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StateError)
     async def _state(_request: Request, exc: StateError) -> JSONResponse:
         return error_response(409, _clean(str(exc)))
+
+    @app.exception_handler(TooManyRuns)
+    async def _too_many(_request: Request, exc: TooManyRuns) -> JSONResponse:
+        return error_response(429, str(exc), headers={"Retry-After": str(exc.retry_after_s)})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -1,15 +1,23 @@
 """Background runs: a small pool of threads fed by a queue. A run moves queued → running →
 succeeded | failed in the database; progress is written at most every ``progress_interval_s``;
 results (metrics and series) are written in one transaction when the run ends, so a run is never
-half-written. Stopping the worker cancels the run in progress (it is marked failed)."""
+half-written. Stopping the worker cancels the run in progress (it is marked failed).
+
+Each run is leased to the server process that accepted it (``owner``): a lease thread renews the
+heartbeat of this process's unfinished runs every third of ``lease_s`` and marks failed, once,
+the runs whose owner stopped renewing (a server that died). A second server on the same database
+therefore neither takes nor fails the first one's runs, and a run ends exactly once."""
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
+import socket
 import threading
 import time
-from datetime import date
+import uuid
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +26,17 @@ from wattswitch.api.service import Cancelled
 from wattswitch.errors import WattswitchError
 from wattswitch.store import codec, repo
 from wattswitch.store.db import Store
-from wattswitch.store.models import RunRow, ScenarioRow
+from wattswitch.store.models import RunRow, ScenarioRow, utc_now
 
 log = logging.getLogger("wattswitch.worker")
 _STOP = -1
+INTERRUPTED = "interrupted: the server running it stopped before the run finished; start it again"
+CANCELLED = "cancelled: the server stopped before the run finished"
+
+
+def new_owner_id() -> str:
+    """A name for this server process that no other process shares (host, pid, random suffix)."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class RunWorker:
@@ -35,9 +50,14 @@ class RunWorker:
         max_run_days: int = 366,
         progress_interval_s: float = 0.25,
         data_dir: Path | None = None,
+        lease_s: float = 30.0,
     ) -> None:
         self.store = store
         self.data_dir = data_dir
+        self.owner = new_owner_id()
+        self.lease_s = lease_s
+        self._lease_thread: threading.Thread | None = None
+        self._lease_stop = threading.Event()
         self.workers = workers
         self.max_run_days = max_run_days
         self.progress_interval_s = progress_interval_s
@@ -47,9 +67,33 @@ class RunWorker:
         self._lock = threading.Lock()
 
     def resume(self) -> None:
-        """Accept runs again after :meth:`stop` (an app's lifespan may start more than once)."""
+        """Accept runs again after :meth:`stop` (an app's lifespan may start more than once), and
+        keep this process's leases alive."""
         with self._lock:
             self._stopping.clear()
+            if self._lease_thread is None:
+                self._lease_stop.clear()
+                thread = threading.Thread(target=self._keep_leases, name="wattswitch-lease", daemon=True)
+                self._lease_thread = thread
+                thread.start()
+
+    def sweep_orphans(self) -> int:
+        """Renew this process's leases, then fail (once) the runs of servers that stopped renewing."""
+        stale_before = utc_now() - timedelta(seconds=self.lease_s)
+        with self.store.write() as session:
+            repo.renew_leases(session, self.owner)
+        with self.store.write() as session:
+            orphaned = repo.fail_orphaned_runs(session, stale_before, INTERRUPTED)
+        if orphaned:
+            log.warning("marked %d run(s) of a stopped server failed", orphaned)
+        return orphaned
+
+    def _keep_leases(self) -> None:
+        while not self._lease_stop.wait(self.lease_s / 3):
+            try:
+                self.sweep_orphans()
+            except Exception:  # a database hiccup must not end the lease thread
+                log.exception("could not renew the run leases")
 
     def submit(self, run_id: int) -> None:
         """Queue a run (already stored with status ``queued``); while stopping it is marked failed."""
@@ -79,8 +123,12 @@ class RunWorker:
                 self._queue.get_nowait()
             except queue.Empty:
                 break
+        self._lease_stop.set()
+        lease_thread, self._lease_thread = self._lease_thread, None
+        if lease_thread is not None:
+            lease_thread.join(max(deadline - time.monotonic(), 0.0))
         with self.store.write() as session:
-            repo.fail_unfinished_runs(session, "cancelled: the server stopped before the run finished")
+            repo.fail_unfinished_runs(session, CANCELLED, owner=self.owner)
 
     def _loop(self) -> None:
         while True:
@@ -92,7 +140,7 @@ class RunWorker:
     def execute(self, run_id: int) -> None:
         """Run one queued run to the end (or to a recorded failure)."""
         with self.store.write() as session:
-            if not repo.start_run(session, run_id):
+            if not repo.start_run(session, run_id, self.owner):
                 return
         try:
             plain, config, policies = self._load(run_id)
@@ -105,9 +153,10 @@ class RunWorker:
             )
             metrics, series = service.simulate(scenario, policies, self._reporter(run_id))
             with self.store.write() as session:
-                repo.finish_run(session, run_id, metrics, series)
+                if not repo.finish_run(session, run_id, metrics, series, self.owner):
+                    log.warning("run %s was declared orphaned while it ran; its results are dropped", run_id)
         except Cancelled:
-            self._fail(run_id, "cancelled: the server stopped before the run finished")
+            self._fail(run_id, CANCELLED)
         except WattswitchError as err:
             self._fail(run_id, str(err))
         except Exception as err:  # a run must never take the worker down; the reason is kept
@@ -130,13 +179,13 @@ class RunWorker:
             if now - last[0] >= self.progress_interval_s:
                 last[0] = now
                 with self.store.write() as session:
-                    repo.set_progress(session, run_id, progress)
+                    repo.set_progress(session, run_id, progress, self.owner)
 
         return report
 
     def _fail(self, run_id: int, reason: str) -> None:
         with self.store.write() as session:
-            repo.fail_run(session, run_id, reason)
+            repo.fail_run(session, run_id, reason, self.owner)
 
 
 def _day(value: Any) -> date | None:

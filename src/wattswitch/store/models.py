@@ -195,6 +195,10 @@ class RunRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     started_at: Mapped[datetime | None] = mapped_column(nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The lease: the server process that accepted the run and the last time it said it still has it.
+    owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    key_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
 
 class SeriesRow(Base):

@@ -41,6 +41,9 @@ R = TypeVar("R", bound=Base)
 KEY_PREFIX = "ws_"
 
 
+UNFINISHED = ("queued", "running")
+
+
 class NotFound(WattswitchError):  # noqa: N818 - reads as the HTTP status it becomes
     """No such row (or not visible to the caller)."""
 
@@ -117,8 +120,15 @@ def create_run(
     policies: list[str],
     config: dict[str, Any],
     tenant_id: int | None = None,
+    *,
+    owner: str | None = None,
+    key_id: int | None = None,
 ) -> RunRow:
-    """A queued run of a scenario; ``kind`` is ``simulation`` for one policy, else ``comparison``."""
+    """A queued run of a scenario; ``kind`` is ``simulation`` for one policy, else ``comparison``.
+
+    ``owner`` is the server process that will execute it (its lease starts now); ``key_id`` the
+    API key that asked for it (queue caps count per key).
+    """
     scenario = get(session, ScenarioRow, scenario_id, "scenario")
     if tenant_id is not None:
         get(session, TenantRow, tenant_id, "tenant")
@@ -131,10 +141,21 @@ def create_run(
         config=config,
         status="queued",
         progress=0.0,
+        owner=owner,
+        heartbeat_at=utc_now() if owner is not None else None,
+        key_id=key_id,
     )
     session.add(row)
     session.flush()
     return row
+
+
+def active_runs(session: Session, key_id: int | None = None) -> int:
+    """Runs queued or running (of one API key when given), across every server on this database."""
+    query = select(func.count()).select_from(RunRow).where(RunRow.status.in_(UNFINISHED))
+    if key_id is not None:
+        query = query.where(RunRow.key_id == key_id)
+    return int(session.scalar(query) or 0)
 
 
 def list_runs(
@@ -159,28 +180,39 @@ def list_runs(
     return session.scalars(query).all()
 
 
-def start_run(session: Session, run_id: int) -> bool:
-    """Mark a queued run running; False when it is not queued any more (taken or finished)."""
-    result = session.execute(
-        update(RunRow)
-        .where(RunRow.id == run_id, RunRow.status == "queued")
-        .values(status="running", started_at=utc_now(), progress=0.0)
-    )
+def start_run(session: Session, run_id: int, owner: str | None = None) -> bool:
+    """Mark a queued run running; False when it is not queued any more or not ``owner``'s."""
+    query = update(RunRow).where(RunRow.id == run_id, RunRow.status == "queued")
+    if owner is not None:
+        query = query.where(RunRow.owner == owner)
+    result = session.execute(query.values(status="running", started_at=utc_now(), progress=0.0))
     return bool(getattr(result, "rowcount", 0))
 
 
-def set_progress(session: Session, run_id: int, progress: float) -> None:
+def set_progress(session: Session, run_id: int, progress: float, owner: str | None = None) -> None:
     """Record how far a running run is (0–1)."""
-    session.execute(
-        update(RunRow)
-        .where(RunRow.id == run_id, RunRow.status == "running")
-        .values(progress=min(max(progress, 0.0), 1.0))
+    query = update(RunRow).where(RunRow.id == run_id, RunRow.status == "running")
+    if owner is not None:
+        query = query.where(RunRow.owner == owner)
+    session.execute(query.values(progress=min(max(progress, 0.0), 1.0)))
+
+
+def finish_run(
+    session: Session, run_id: int, metrics: dict[str, Any], series: Sequence[Series], owner: str | None = None
+) -> bool:
+    """Store the metrics and every series and mark the run succeeded, in the caller's transaction.
+
+    False, and nothing written, when the run is no longer running under ``owner`` (another server
+    declared it orphaned meanwhile): a run ends exactly once.
+    """
+    query = update(RunRow).where(RunRow.id == run_id, RunRow.status == "running")
+    if owner is not None:
+        query = query.where(RunRow.owner == owner)
+    done = session.execute(
+        query.values(metrics=metrics, status="succeeded", progress=1.0, finished_at=utc_now(), error=None)
     )
-
-
-def finish_run(session: Session, run_id: int, metrics: dict[str, Any], series: Sequence[Series]) -> None:
-    """Store the metrics and every series and mark the run succeeded, in the caller's transaction."""
-    run = get(session, RunRow, run_id, "run")
+    if not getattr(done, "rowcount", 0):
+        return False
     session.add_all(
         SeriesRow(
             run_id=run_id,
@@ -193,26 +225,48 @@ def finish_run(session: Session, run_id: int, metrics: dict[str, Any], series: S
         )
         for s in series
     )
-    run.metrics = metrics
-    run.status = "succeeded"
-    run.progress = 1.0
-    run.finished_at = utc_now()
+    session.flush()
+    return True
 
 
-def fail_run(session: Session, run_id: int, error: str) -> None:
-    """Mark a run failed with the reason (its partial results are never written)."""
-    session.execute(
-        update(RunRow)
-        .where(RunRow.id == run_id)
-        .values(status="failed", error=error[:4000], finished_at=utc_now())
-    )
+def fail_run(session: Session, run_id: int, error: str, owner: str | None = None) -> bool:
+    """Mark an unfinished run failed with the reason (its partial results are never written)."""
+    query = update(RunRow).where(RunRow.id == run_id, RunRow.status.in_(UNFINISHED))
+    if owner is not None:
+        query = query.where(RunRow.owner == owner)
+    result = session.execute(query.values(status="failed", error=error[:4000], finished_at=utc_now()))
+    return bool(getattr(result, "rowcount", 0))
 
 
-def fail_unfinished_runs(session: Session, reason: str) -> int:
-    """Mark every queued or running run failed (a restarted server lost them); returns how many."""
+def fail_unfinished_runs(session: Session, reason: str, owner: str | None = None) -> int:
+    """Mark every queued or running run (of ``owner`` when given) failed; returns how many."""
+    query = update(RunRow).where(RunRow.status.in_(UNFINISHED))
+    if owner is not None:
+        query = query.where(RunRow.owner == owner)
+    result = session.execute(query.values(status="failed", error=reason, finished_at=utc_now()))
+    return int(getattr(result, "rowcount", 0))
+
+
+def renew_leases(session: Session, owner: str) -> int:
+    """``owner`` still holds its unfinished runs: their heartbeat is now."""
     result = session.execute(
         update(RunRow)
-        .where(RunRow.status.in_(("queued", "running")))
+        .where(RunRow.owner == owner, RunRow.status.in_(UNFINISHED))
+        .values(heartbeat_at=utc_now())
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+def fail_orphaned_runs(session: Session, stale_before: datetime, reason: str) -> int:
+    """Mark failed the unfinished runs no live server holds: no owner, or no heartbeat since
+    ``stale_before``; returns how many. One conditional UPDATE: two servers sweeping at once fail
+    each run once, and a run whose owner renewed its lease meanwhile is left alone."""
+    result = session.execute(
+        update(RunRow)
+        .where(
+            RunRow.status.in_(UNFINISHED),
+            RunRow.owner.is_(None) | RunRow.heartbeat_at.is_(None) | (RunRow.heartbeat_at < stale_before),
+        )
         .values(status="failed", error=reason, finished_at=utc_now())
     )
     return int(getattr(result, "rowcount", 0))

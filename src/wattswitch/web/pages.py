@@ -21,6 +21,7 @@ from fastapi import APIRouter, Cookie, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from wattswitch.api.auth import WRITERS, Principal, principal_for, store_of
+from wattswitch.api.run_admission import TooManyRuns, queue_run
 from wattswitch.api.schemas import MAX_ID
 from wattswitch.api.service import run_scenario
 from wattswitch.errors import InputError
@@ -378,9 +379,13 @@ async def start_site_run(site_id: int, request: Request, key: KeyCookie = None) 
     except ValueError as err:
         return _site_page(request, who, site_id, chosen=chosen, error=str(err))
     config: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat(), "step_s": None}
-    with store.write() as session:
-        run_id = repo.create_run(session, scenario_id, policies, config).id
-    request.app.state.worker.submit(run_id)
+    try:
+        run_id = queue_run(
+            store, request.app.state.worker, settings,
+            scenario_id=scenario_id, policies=policies, config=config, key_id=who.key_id,
+        )
+    except TooManyRuns as err:
+        return _site_page(request, who, site_id, chosen=chosen, error=str(err))
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 

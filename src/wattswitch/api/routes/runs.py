@@ -8,7 +8,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 
 from wattswitch.api.auth import Caller, Writer
+from wattswitch.api.errors import TOO_MANY_RUNS
 from wattswitch.api.routes.common import RunId, StoreDep, visible_run
+from wattswitch.api.run_admission import queue_run
 from wattswitch.api.schemas import (
     MAX_ID,
     ComparedPolicy,
@@ -61,8 +63,9 @@ def run_out(row: RunRow) -> Run:
     response_model=Run,
     status_code=202,
     summary="Start a run in the background (operator); poll GET /runs/{id} for progress",
+    responses=TOO_MANY_RUNS,
 )
-def start_run(body: RunCreate, request: Request, _who: Writer, store: StoreDep) -> Run:
+def start_run(body: RunCreate, request: Request, who: Writer, store: StoreDep) -> Run:
     settings = request.app.state.settings
     with store.read() as session:
         scenario_row = repo.get(session, ScenarioRow, body.scenario_id, "scenario")
@@ -73,13 +76,18 @@ def start_run(body: RunCreate, request: Request, _who: Writer, store: StoreDep) 
         "end": None if body.end is None else body.end.isoformat(),
         "step_s": body.step_s,
     }
-    with store.write() as session:
-        row = repo.create_run(
-            session, body.scenario_id, list(dict.fromkeys(body.policies)), config, body.tenant_id
-        )
-        out = run_out(row)
-    request.app.state.worker.submit(out.id)
-    return out
+    run_id = queue_run(
+        store,
+        request.app.state.worker,
+        settings,
+        scenario_id=body.scenario_id,
+        policies=list(dict.fromkeys(body.policies)),
+        config=config,
+        tenant_id=body.tenant_id,
+        key_id=who.key_id,
+    )
+    with store.read() as session:
+        return run_out(repo.get(session, RunRow, run_id, "run"))
 
 
 @router.get("/runs", response_model=list[Run], summary="Runs, newest first (tenants: only their own)")
