@@ -144,6 +144,26 @@ def demo(
     target_share: Annotated[
         float, typer.Option("--target-share", min=0.0, max=1.0, help="DR target as a share of the limit.")
     ] = 0.3,
+    timeout_s: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout-s",
+            min=0.001,
+            help="Seconds one command or reading may take. Default: 1 s + 1 ms per miner (1.1 s for 100).",
+            show_default=False,
+        ),
+    ] = None,
+    discovery_timeout_s: Annotated[
+        float | None,
+        typer.Option(
+            "--discovery-timeout-s",
+            min=0.001,
+            help="Seconds one identification may take on the first pass (retry passes double it). "
+            "Default: scaled, --timeout-s + 20 ms per identification in flight (at most 128), "
+            "times the load average per CPU when above 1 (3.1 s for 100 miners on an idle machine).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the measurements as JSON.")] = False,
 ) -> None:
     """Start fake miners and a replayed price feed locally, run a demand-response event, report."""
@@ -155,14 +175,31 @@ def demo(
         raise InputError(
             "--fail/--hang/--lie", f"{fail + hang + lie} faulty miners", expected=f"at most {miners}"
         )
-    result = asyncio.run(run_demo(miners, fail=fail, hang=hang, lie=lie, target_share=target_share, say=say))
+    result = asyncio.run(
+        run_demo(
+            miners,
+            fail=fail,
+            hang=hang,
+            lie=lie,
+            target_share=target_share,
+            timeout_s=timeout_s,
+            discovery_timeout_s=discovery_timeout_s,
+            say=say,
+        )
+    )
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=2))
         return
     table = Table(title=f"Demand response on {result.miners} fake miners (pyasic over TCP)")
     table.add_column("measure")
     table.add_column("value", justify="right")
+    passes = "pass" if result.discovery_passes == 1 else "passes"
     rows = [
+        (
+            "miners identified",
+            f"{result.identified} of {result.miners} in {result.discovery_s:.2f} s "
+            f"({result.discovery_passes} {passes})",
+        ),
         ("site limit / DR target", f"{result.limit_mw:.3f} / {result.target_mw:.3f} MW"),
         ("faulty miners", ", ".join(f"{k} {v}" for k, v in result.faulty.items())),
         ("trigger → every reduction answered", _seconds(result.trigger_to_acks_s)),

@@ -69,16 +69,14 @@ def config_scenario(config: ControlConfig) -> Scenario:
 async def identify_listed(
     fleet: PyasicFleet, groups: dict[str, AsicGroup], group_of: dict[str, str]
 ) -> dict[str, list[MinerIdentity]]:
-    """Identify the fleet's listed miners (silent ones get a second chance) and group them.
+    """Identify the fleet's listed miners (silent ones get ``discovery_retries`` more passes) and
+    group them.
 
     A listed address that still does not answer is kept at its group's nameplate: a silent miner
     may well be drawing power, and the budget must count it (it reads as unreachable until it
     answers, and is identified again when a command is sent to it).
     """
     found = {i.address: i for i in await fleet.discover()}
-    silent = [a for a in group_of if a not in found]
-    if silent:
-        found.update({i.address: i for i in await fleet.identify(silent)})
     members: dict[str, list[MinerIdentity]] = {name: [] for name in dict.fromkeys(group_of.values())}
     for address, name in group_of.items():
         identity = found.get(address)
