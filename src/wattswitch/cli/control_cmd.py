@@ -8,7 +8,7 @@ import logging
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 from wattswitch.errors import InputError
+
+if TYPE_CHECKING:
+    from wattswitch.control.controller import StepReport
 
 app = typer.Typer(
     help="Live control: the backtested policies driving miners (pyasic), Slurm and a price feed.",
@@ -39,6 +42,7 @@ def _logging(verbose: bool) -> None:
 @app.callback()
 def control(
     ctx: typer.Context,
+    *,
     config: Annotated[
         Path | None, typer.Option("--config", help="Live-control TOML file (see docs/control.md).")
     ] = None,
@@ -50,6 +54,9 @@ def control(
         typer.Option("--intervals", min=1, help="Stop after this many intervals (default: run on)."),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every step.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print each step as one line of JSON (JSON Lines).")
+    ] = False,
 ) -> None:
     """Run the controller on a site: observe, decide, journal, apply, confirm — every interval."""
     if ctx.invoked_subcommand is not None:
@@ -57,7 +64,6 @@ def control(
     if config is None:
         raise InputError("wattswitch control", "no --config given", expected="--config site.toml, or `demo`")
     from wattswitch.control.config import load_control_config  # noqa: PLC0415
-    from wattswitch.control.controller import StepReport  # noqa: PLC0415
     from wattswitch.control.wiring import wire  # noqa: PLC0415
 
     _logging(verbose)
@@ -65,6 +71,9 @@ def control(
     console = Console()
 
     def show(report: StepReport) -> None:
+        if as_json:
+            typer.echo(json.dumps(_step_plain(report)))
+            return
         o = report.outcome
         modes = f" [red]safe: {', '.join(report.safe_modes)}[/]" if report.safe_modes else ""
         console.print(
@@ -216,6 +225,21 @@ def demo(
     for failure in result.failures:
         console.print(f"  failed: {failure}", highlight=False)
     console.print(f"journal: {len(result.decisions)} decisions, all {_states(result.decisions)}")
+
+
+def _step_plain(report: StepReport) -> dict[str, object]:
+    """One step as JSON-ready data (``control --json``)."""
+    return {
+        "at_utc": report.at_utc.isoformat(),
+        "kind": report.kind,
+        "decision_id": report.decision_id,
+        "resumed": report.resumed,
+        "safe_modes": list(report.safe_modes),
+        "cap_mw": round(report.cap_mw, 6),
+        "planned_mw": round(report.plan.planned_mw, 6),
+        "training_nodes": report.plan.training_nodes,
+        "outcome": report.outcome.plain(),
+    }
 
 
 def _seconds(value: float | None) -> str:

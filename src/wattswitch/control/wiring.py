@@ -161,8 +161,13 @@ def history_origin(now_utc: datetime, scenario: Scenario, *, whole_month: bool) 
     return min(origin, interval_start(month_start, scenario.step_s))
 
 
-def slurm_cluster(config: ControlConfig) -> tuple[GpuCluster | None, int]:
-    """The Slurm cluster and its node count (None, 0 without a ``[control.slurm]`` table)."""
+def slurm_cluster(config: ControlConfig) -> tuple[GpuCluster | None, int | None]:
+    """The Slurm cluster and its node count (None, 0 without a ``[control.slurm]`` table).
+
+    Slurm unreachable at start-up (slurmctld down, a wrong ``slurm_conf``) is what it is mid-run:
+    the count is None, and the controller starts in the ``cluster`` safe mode (GPUs budgeted as if
+    every preemptible node were busy, no GPU command, an alert at the first step) and counts the
+    nodes once Slurm answers."""
     if config.slurm is None:
         return None, 0
     partitions = config.slurm.preemptible_partitions
@@ -173,7 +178,11 @@ def slurm_cluster(config: ControlConfig) -> tuple[GpuCluster | None, int]:
         command_timeout_s=config.slurm.command_timeout_s,
     )
     cluster = SlurmCluster(settings)
-    return cluster, len(cluster.nodes())
+    try:
+        return cluster, len(cluster.nodes())
+    except EquipmentError as err:
+        log.error("Slurm unreachable at start-up (%s); starting in the cluster safe mode", err)
+        return cluster, None
 
 
 def open_store(database: str, site_name: str) -> tuple[Store, int]:
@@ -217,7 +226,7 @@ def assemble(
     prices: PriceFeed,
     clock: Clock,
     cluster: GpuCluster | None = None,
-    cluster_nodes: int = 0,
+    cluster_nodes: int | None = 0,
     live_settings: LiveSettings | None = None,
     safety: SafetySettings | None = None,
     dry_run: bool = False,
@@ -262,7 +271,7 @@ async def wire(
     """Everything real: pyasic miners, Slurm, the configured price feed, the configured store."""
     scenario = config_scenario(config)
     io = config.miner_io
-    settings = FleetSettings(io.timeout_s, io.retries, io.backoff_s, io.concurrency)
+    settings = io.fleet_settings()
     fleet, members = await discover_fleet(config, scenario, settings)
     prices, clock = price_feed_and_clock(config)
     cluster, nodes = slurm_cluster(config)
