@@ -72,7 +72,7 @@ def test_a_hanging_miner_costs_its_passes_with_doubling_timeouts_and_the_others_
     assert pyasic_fleet.pyasic.settings.get("factory_get_timeout") == 3  # pyasic's own setting is restored
 
 
-def test_a_subnet_scan_does_not_retry_empty_addresses() -> None:
+def test_a_subnet_scan_is_one_pass() -> None:
     farm = FakeMinerFarm(2, first_address=None)
     with farm.run_in_thread() as served:
         subnet = served.addresses[0].rsplit(".", 1)[0] + ".0/29"  # two miners, four empty hosts

@@ -326,9 +326,10 @@ class PyasicFleet:
         """Identify every address concurrently; the silent ones are left out (reason kept in
         :attr:`discovery_errors`). Identified miners are cached for :meth:`send` and :meth:`read`.
 
-        Addresses not identified get ``discovery_retries`` more passes (see :meth:`identify`); a
-        subnet scan retries only the ones that timed out or failed, not the empty addresses."""
-        found = await self._passes(self._scan, retry_silent=self._fixed)
+        Listed addresses not identified get ``discovery_retries`` more passes (see
+        :meth:`identify`); a subnet scan is one pass (most of its addresses are empty, and on a
+        real network an empty address times out rather than refuses)."""
+        found = await self._passes(self._scan, retries=self.settings.discovery_retries if self._fixed else 0)
         self._identities = found
         self._miners = {a: m for a, m in self._miners.items() if a in self._identities}
         return list(self._identities.values())
@@ -336,21 +337,21 @@ class PyasicFleet:
     async def identify(self, addresses: Sequence[str]) -> list[MinerIdentity]:
         """Try (again) to identify some addresses, keeping the miners already known; returns the
         ones identified now (a second chance for miners that were busy or rebooting)."""
-        found = await self._passes(list(addresses), retry_silent=True)
+        found = await self._passes(list(addresses), retries=self.settings.discovery_retries)
         self._identities.update(found)
         return list(found.values())
 
-    async def _passes(self, addresses: Sequence[str], *, retry_silent: bool) -> dict[str, MinerIdentity]:
-        """Identification passes until every address is identified or ``discovery_retries`` more
-        passes are spent; each retry pass runs half as many at once with twice the timeout (a
-        busy machine identifies fewer at once), after the command back-off. A model missing from
-        the catalog is never retried; an address where no miner answered only if ``retry_silent``."""
+    async def _passes(self, addresses: Sequence[str], *, retries: int) -> dict[str, MinerIdentity]:
+        """Identification passes until every address is identified or ``retries`` more passes are
+        spent; each retry pass runs half as many at once with twice the timeout (a busy machine
+        identifies fewer at once), after the command back-off. A model missing from the catalog
+        is not retried."""
         settings = self.settings
         found: dict[str, MinerIdentity] = {}
         pending = list(addresses)
         concurrency = settings.discovery_concurrency
         self.discovery_passes = 0
-        for attempt in range(settings.discovery_retries + 1):
+        for attempt in range(retries + 1):
             if attempt > 0:
                 await asyncio.sleep(settings.backoff_before_retry_s(attempt))
                 concurrency = max(1, concurrency // 2)
@@ -361,11 +362,10 @@ class PyasicFleet:
                     pending, functools.partial(self._identify, timeout_s=timeout), concurrency
                 )
             found.update({i.address: i for i in results if i is not None})
-            retried = ("timeout", "error", "silent") if retry_silent else ("timeout", "error")
             pending = [
                 a
                 for a, i in zip(pending, results, strict=True)
-                if i is None and self._failures.get(a) in retried
+                if i is None and self._failures.get(a) != "unknown-model"
             ]
             if not pending:
                 break
