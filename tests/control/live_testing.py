@@ -184,8 +184,10 @@ async def build_rig(
     safety: SafetySettings | None = None,
     system_load: SystemLoadFeed | None = None,
     hashprice: HashpriceFeed | None = None,
+    cluster_nodes: int | None = 4,
 ) -> Rig:
-    """A site of ``miners`` S19 XPs, 4 preemptible + 1 reserved GPU nodes, prices cheap by default."""
+    """A site of ``miners`` S19 XPs, 4 preemptible + 1 reserved GPU nodes, prices cheap by default
+    (``cluster_nodes`` None: Slurm could not be read at start-up)."""
     scenario = scenario or replace(demo_scenario(miners, start_utc=START - timedelta(hours=6)), step_s=STEP_S)
     if fleet is None:
         inner = MemoryMinerFleet.of(miners, settings=FleetSettings(timeout_s=0.2, retries=1, backoff_s=0.01))
@@ -208,7 +210,7 @@ async def build_rig(
         prices=prices,
         clock=clock,
         cluster=cluster,
-        cluster_nodes=4,
+        cluster_nodes=cluster_nodes,
         live_settings=live_settings or LiveSettings(inference_load_fraction=0.0),
         safety=safety,
         dry_run=dry_run,

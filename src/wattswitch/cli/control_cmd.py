@@ -8,7 +8,7 @@ import logging
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 from wattswitch.errors import InputError
+
+if TYPE_CHECKING:
+    from wattswitch.control.controller import StepReport
 
 app = typer.Typer(
     help="Live control: the backtested policies driving miners (pyasic), Slurm and a price feed.",
@@ -39,6 +42,7 @@ def _logging(verbose: bool) -> None:
 @app.callback()
 def control(
     ctx: typer.Context,
+    *,
     config: Annotated[
         Path | None, typer.Option("--config", help="Live-control TOML file (see docs/control.md).")
     ] = None,
@@ -50,6 +54,9 @@ def control(
         typer.Option("--intervals", min=1, help="Stop after this many intervals (default: run on)."),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every step.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print each step as one line of JSON (JSON Lines).")
+    ] = False,
 ) -> None:
     """Run the controller on a site: observe, decide, journal, apply, confirm — every interval."""
     if ctx.invoked_subcommand is not None:
@@ -57,7 +64,6 @@ def control(
     if config is None:
         raise InputError("wattswitch control", "no --config given", expected="--config site.toml, or `demo`")
     from wattswitch.control.config import load_control_config  # noqa: PLC0415
-    from wattswitch.control.controller import StepReport  # noqa: PLC0415
     from wattswitch.control.wiring import wire  # noqa: PLC0415
 
     _logging(verbose)
@@ -65,6 +71,9 @@ def control(
     console = Console()
 
     def show(report: StepReport) -> None:
+        if as_json:
+            typer.echo(json.dumps(_step_plain(report)))
+            return
         o = report.outcome
         modes = f" [red]safe: {', '.join(report.safe_modes)}[/]" if report.safe_modes else ""
         console.print(
@@ -144,6 +153,26 @@ def demo(
     target_share: Annotated[
         float, typer.Option("--target-share", min=0.0, max=1.0, help="DR target as a share of the limit.")
     ] = 0.3,
+    timeout_s: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout-s",
+            min=0.001,
+            help="Seconds one command or reading may take. Default: 1 s + 1 ms per miner (1.1 s for 100).",
+            show_default=False,
+        ),
+    ] = None,
+    discovery_timeout_s: Annotated[
+        float | None,
+        typer.Option(
+            "--discovery-timeout-s",
+            min=0.001,
+            help="Seconds one identification may take on the first pass (retry passes double it). "
+            "Default: scaled, --timeout-s + 20 ms per identification in flight (at most 128), "
+            "times the load average per CPU when above 1 (3.1 s for 100 miners on an idle machine).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the measurements as JSON.")] = False,
 ) -> None:
     """Start fake miners and a replayed price feed locally, run a demand-response event, report."""
@@ -155,14 +184,31 @@ def demo(
         raise InputError(
             "--fail/--hang/--lie", f"{fail + hang + lie} faulty miners", expected=f"at most {miners}"
         )
-    result = asyncio.run(run_demo(miners, fail=fail, hang=hang, lie=lie, target_share=target_share, say=say))
+    result = asyncio.run(
+        run_demo(
+            miners,
+            fail=fail,
+            hang=hang,
+            lie=lie,
+            target_share=target_share,
+            timeout_s=timeout_s,
+            discovery_timeout_s=discovery_timeout_s,
+            say=say,
+        )
+    )
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=2))
         return
     table = Table(title=f"Demand response on {result.miners} fake miners (pyasic over TCP)")
     table.add_column("measure")
     table.add_column("value", justify="right")
+    passes = "pass" if result.discovery_passes == 1 else "passes"
     rows = [
+        (
+            "miners identified",
+            f"{result.identified} of {result.miners} in {result.discovery_s:.2f} s "
+            f"({result.discovery_passes} {passes})",
+        ),
         ("site limit / DR target", f"{result.limit_mw:.3f} / {result.target_mw:.3f} MW"),
         ("faulty miners", ", ".join(f"{k} {v}" for k, v in result.faulty.items())),
         ("trigger → every reduction answered", _seconds(result.trigger_to_acks_s)),
@@ -179,6 +225,21 @@ def demo(
     for failure in result.failures:
         console.print(f"  failed: {failure}", highlight=False)
     console.print(f"journal: {len(result.decisions)} decisions, all {_states(result.decisions)}")
+
+
+def _step_plain(report: StepReport) -> dict[str, object]:
+    """One step as JSON-ready data (``control --json``)."""
+    return {
+        "at_utc": report.at_utc.isoformat(),
+        "kind": report.kind,
+        "decision_id": report.decision_id,
+        "resumed": report.resumed,
+        "safe_modes": list(report.safe_modes),
+        "cap_mw": round(report.cap_mw, 6),
+        "planned_mw": round(report.plan.planned_mw, 6),
+        "training_nodes": report.plan.training_nodes,
+        "outcome": report.outcome.plain(),
+    }
 
 
 def _seconds(value: float | None) -> str:

@@ -46,6 +46,7 @@ from pathlib import Path
 
 from wattswitch.control.controller import SafetySettings
 from wattswitch.control.live_site import LiveSettings
+from wattswitch.control.miner_sending import FleetSettings
 from wattswitch.data.io import read_text
 from wattswitch.errors import InputError, ModelError
 from wattswitch.model.codec import from_plain
@@ -81,12 +82,33 @@ class MinerGroupConfig:
 
 @dataclass(frozen=True)
 class MinerIoConfig:
-    """How miners are talked to (per-attempt timeout, retries with back-off, concurrency)."""
+    """How miners are talked to (per-attempt timeout, retries with back-off, concurrency) and
+    identified at start-up (``discovery_timeout_s`` per identification, default scaled with the
+    miners identified at once and the machine's load; ``discovery_retries`` more passes)."""
 
     timeout_s: float = 2.0
     retries: int = 2
     backoff_s: float = 0.2
     concurrency: int = 1024
+    discovery_timeout_s: float | None = None
+    discovery_retries: int = 2
+
+    def __post_init__(self) -> None:
+        try:
+            self.fleet_settings()
+        except ValueError as err:
+            raise ModelError(str(err).removeprefix("FleetSettings.")) from err
+
+    def fleet_settings(self) -> FleetSettings:
+        """The fleet's settings (ValueError naming the bad one)."""
+        return FleetSettings(
+            self.timeout_s,
+            self.retries,
+            self.backoff_s,
+            self.concurrency,
+            discovery_timeout_s=self.discovery_timeout_s,
+            discovery_retries=self.discovery_retries,
+        )
 
 
 @dataclass(frozen=True)

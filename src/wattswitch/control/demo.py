@@ -39,6 +39,29 @@ from wattswitch.store import repo
 
 DEMO_START_UTC = datetime(2025, 8, 20, 18, 0, tzinfo=UTC)  # a summer afternoon in Texas
 STEP_S = 300
+# One command or reading: 1 s, plus 1 ms per miner (a DR step sends to every miner at once on one
+# event loop, so each attempt waits for the CPU the others take; a hanging miner costs this twice).
+BASE_TIMEOUT_S = 1.0
+TIMEOUT_S_PER_MINER = 0.001
+
+
+def demo_timeout_s(miners: int) -> float:
+    """The demo's per-attempt timeout for ``miners`` fake miners (``--timeout-s`` default)."""
+    return round(BASE_TIMEOUT_S + TIMEOUT_S_PER_MINER * miners, 3)
+
+
+def demo_fleet_settings(
+    miners: int, *, timeout_s: float | None = None, discovery_timeout_s: float | None = None
+) -> FleetSettings:
+    """How the demo's fleet talks to its fake miners: one retry after 0.1 s, the per-attempt
+    timeout scaled with the fleet (:func:`demo_timeout_s`), identification scaled with the fleet,
+    the concurrency and the machine's load (``FleetSettings.identify_timeout_s``) unless given."""
+    return FleetSettings(
+        timeout_s=demo_timeout_s(miners) if timeout_s is None else timeout_s,
+        retries=1,
+        backoff_s=0.1,
+        discovery_timeout_s=discovery_timeout_s,
+    )
 
 
 @dataclass
@@ -49,8 +72,14 @@ class DemoResult:
     faulty: dict[str, int]
     limit_mw: float
     target_mw: float
+    identified: int = 0
+    discovery_s: float = 0.0
+    discovery_passes: int = 0
+    timeout_s: float = 0.0
+    discovery_timeout_s: float = 0.0  # of the first identification pass
     trigger_to_acks_s: float | None = None
     time_to_target_s: float | None = None
+    target_reached: bool = False
     sent: int = 0
     acknowledged: int = 0
     failed: int = 0
@@ -72,6 +101,8 @@ async def run_demo(
     hang: int = 0,
     lie: int = 0,
     target_share: float = 0.3,
+    timeout_s: float | None = None,
+    discovery_timeout_s: float | None = None,
     say: Callable[[str], None] = print,
 ) -> DemoResult:
     """Run the demo and return its measurements (``say`` gets a line per step)."""
@@ -82,8 +113,17 @@ async def run_demo(
     farm.start()
     try:
         with tempfile.TemporaryDirectory(prefix="wattswitch-demo-") as folder:
+            settings = demo_fleet_settings(
+                miners, timeout_s=timeout_s, discovery_timeout_s=discovery_timeout_s
+            )
             return await _run(
-                scenario, farm, folder, faults=(fail, hang, lie), target_share=target_share, say=say
+                scenario,
+                farm,
+                folder,
+                settings,
+                faults=(fail, hang, lie),
+                target_share=target_share,
+                say=say,
             )
     finally:
         farm.stop()
@@ -93,20 +133,24 @@ async def _run(
     scenario: Scenario,
     farm: FakeMinerFarmProcess,
     folder: str,
+    settings: FleetSettings,
     *,
     faults: tuple[int, int, int],
     target_share: float,
     say: Callable[[str], None],
 ) -> DemoResult:
-    settings = FleetSettings(timeout_s=1.0, retries=1, backoff_s=0.1)
     fleet = PyasicFleet(farm.addresses, settings=settings)
     started = time.monotonic()
     group = scenario.asic_groups[0]
+    first_timeout_s = settings.identify_timeout_s(len(farm.addresses))
     members = await identify_listed(fleet, {DEMO_GROUP: group}, dict.fromkeys(farm.addresses, DEMO_GROUP))
     identified = sum(1 for i in members[DEMO_GROUP] if i.firmware != "unknown")
+    discovery_s = time.monotonic() - started
+    passes = f"{fleet.discovery_passes} passes" if fleet.discovery_passes != 1 else "1 pass"
     say(
         f"identified {identified} of {len(farm.addresses)} fake miners through pyasic in "
-        f"{time.monotonic() - started:.2f} s"
+        f"{discovery_s:.2f} s ({passes}, {first_timeout_s:.2f} s per identification at first; "
+        f"commands and readings {settings.timeout_s:g} s per attempt)"
     )
     cluster = MemoryCluster(node_count=4, gpus_per_node=8)
     for k in range(4):
@@ -127,9 +171,15 @@ async def _run(
     )
     try:
         limit_mw = scenario.site.interconnect_limit_mw
-        return await _drive(wired, farm, limit_mw, faults=faults, target_share=target_share, say=say)
+        result = await _drive(wired, farm, limit_mw, faults=faults, target_share=target_share, say=say)
     finally:
         wired.close()
+    result.identified = identified
+    result.discovery_s = round(discovery_s, 3)
+    result.discovery_passes = fleet.discovery_passes
+    result.timeout_s = settings.timeout_s
+    result.discovery_timeout_s = round(first_timeout_s, 3)
+    return result
 
 
 async def _drive(
@@ -195,6 +245,7 @@ async def _drive(
     result.trigger_to_acks_s = outcome.acked_at_loop_s - triggered  # the loop's clock is time.monotonic
     reached = [t for t, mw in samples if t >= triggered and mw <= result.target_mw + 1e-9]
     result.time_to_target_s = reached[0] - triggered if reached else None
+    result.target_reached = bool(reached)
     result.sent, result.acknowledged, result.failed = outcome.sent, outcome.acknowledged, outcome.failed
     result.emergency_stops = outcome.emergency_stops
     result.jobs_suspended = len(outcome.jobs_suspended)

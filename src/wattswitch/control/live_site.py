@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -139,7 +139,7 @@ class LiveSite:
         prices: PriceFeed,
         *,
         cluster: GpuCluster | None = None,
-        cluster_nodes: int = 0,
+        cluster_nodes: int | None = 0,
         settings: LiveSettings | None = None,
         origin_utc: datetime,
         system_load: SystemLoadFeed | None = None,
@@ -157,11 +157,15 @@ class LiveSite:
         self.origin_utc = origin_utc
         self.step = timedelta(seconds=site.step_s)
         fraction = self.settings.inference_load_fraction
+        # Slurm unreachable at start-up (cluster_nodes None): the scenario's training pool stands
+        # in for the cluster (all of it budgeted busy while Slurm is unreachable) until Slurm answers
+        self._count_nodes = cluster is not None and cluster_nodes is None
+        nodes = math.ceil(site.training_pool_nodes) if cluster_nodes is None else cluster_nodes
         self.gpu = GpuBudget(
             fixed_mw=float(site.must_serve_mw(fraction))
             + float(site.training_available_nodes(fraction)) * site.training_node_idle_mw,
             per_training_node_mw=site.training_node_busy_mw - site.training_node_idle_mw,
-            cluster_nodes=cluster_nodes if cluster is not None else 0,
+            cluster_nodes=nodes if cluster is not None else 0,
         )
         self._prices_by_t: dict[int, float] = {}
         self._load_points: dict[tuple[datetime, datetime], float] = {}
@@ -217,8 +221,12 @@ class LiveSite:
         if self.cluster is not None:
             try:
                 jobs = tuple(await asyncio.to_thread(self.cluster.jobs))
+                if self._count_nodes:
+                    nodes = await asyncio.to_thread(self.cluster.nodes)
+                    self.gpu = replace(self.gpu, cluster_nodes=len(nodes))
+                    self._count_nodes = False
             except EquipmentError as err:
-                cluster_error = str(err)
+                jobs, cluster_error = None, str(err)
         price, price_error = None, None
         try:
             price = self.prices.latest(now_utc)

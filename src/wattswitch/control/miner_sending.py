@@ -5,6 +5,7 @@ report failures, hangs and retries the same way."""
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -24,6 +25,11 @@ class FleetSettings:
     most ``discovery_concurrency`` at once: pyasic's identification is CPU-heavy (two HTTP clients
     with TLS contexts per address) and gives up after its own 3 s, so 1,000 at once on a small
     machine identify nothing; a reading parses a large multicommand reply.
+
+    One identification may take ``discovery_timeout_s``; unset, it scales with the miners
+    identified alongside it and the machine's load (:meth:`identify_timeout_s`). Miners not
+    identified are tried again ``discovery_retries`` times, each pass with half the concurrency
+    and twice the timeout of the one before.
     """
 
     timeout_s: float = 2.0
@@ -31,6 +37,8 @@ class FleetSettings:
     backoff_s: float = 0.2
     concurrency: int = 1024
     discovery_concurrency: int = 128
+    discovery_timeout_s: float | None = None
+    discovery_retries: int = 2
 
     def __post_init__(self) -> None:
         if not self.timeout_s > 0:
@@ -45,10 +53,39 @@ class FleetSettings:
             raise ValueError(
                 f"FleetSettings.discovery_concurrency must be >= 1, got {self.discovery_concurrency}"
             )
+        if self.discovery_timeout_s is not None and not self.discovery_timeout_s > 0:
+            raise ValueError(f"FleetSettings.discovery_timeout_s must be > 0, got {self.discovery_timeout_s}")
+        if self.discovery_retries < 0:
+            raise ValueError(f"FleetSettings.discovery_retries must be >= 0, got {self.discovery_retries}")
 
     def backoff_before_retry_s(self, retry: int) -> float:
         """Pause before retry number ``retry`` (1-based): ``backoff_s * 2**(retry-1)``."""
         return float(self.backoff_s * 2 ** (retry - 1))
+
+    def identify_timeout_s(self, in_flight: int) -> float:
+        """The timeout of one identification among ``in_flight`` at once (at most
+        ``discovery_concurrency``): ``discovery_timeout_s`` when set, else ``timeout_s`` plus
+        :data:`IDENTIFY_CPU_S` per identification in flight, times :func:`machine_load_factor`.
+        The identifications share one event loop, so each waits for the CPU the others take."""
+        if self.discovery_timeout_s is not None:
+            return self.discovery_timeout_s
+        in_flight = max(1, min(in_flight, self.discovery_concurrency))
+        return self.timeout_s + in_flight * IDENTIFY_CPU_S * machine_load_factor()
+
+
+# CPU one pyasic identification takes, with room: 3.5-5 ms measured on a 2-core machine (two
+# HTTP clients with TLS contexts and two RPC connections per address), x4 for a slower or busy one.
+IDENTIFY_CPU_S = 0.02
+
+
+def machine_load_factor() -> float:
+    """How much slower than idle this machine runs now: the 1-minute load average per CPU
+    (at least 1, at most 4; 1 where the load average is unknown)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 1.0
+    return min(4.0, max(1.0, load / (os.cpu_count() or 1)))
 
 
 @dataclass(frozen=True)

@@ -34,10 +34,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import ipaddress
+import math
 import types
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from wattswitch.control.miner_sending import (
@@ -121,6 +123,18 @@ async def _send_bytes_closing(
     if not reply:
         _record(f"RPC {where}: the connection closed without a reply")
     return reply
+
+
+@contextlib.contextmanager
+def _factory_timeout(timeout_s: float) -> Iterator[None]:
+    """Let pyasic's own identification probes (3 s each by default) wait as long as ours: a busy
+    event loop makes them late, and pyasic then reports no miner at all."""
+    previous = pyasic.settings.get("factory_get_timeout", 3)
+    pyasic.settings.update("factory_get_timeout", max(int(previous), math.ceil(timeout_s) + 1))
+    try:
+        yield
+    finally:
+        pyasic.settings.update("factory_get_timeout", previous)
 
 
 def _summarise(failures: list[str], keep: int = 3) -> str:
@@ -239,6 +253,9 @@ class PyasicFleet:
         self._miners: dict[str, Any] = {}
         self._identities: dict[str, MinerIdentity] = {}
         self.discovery_errors: dict[str, str] = {}
+        # why an address was not identified: timeout, error, silent (no miner) or unknown-model
+        self._failures: dict[str, str] = {}
+        self.discovery_passes = 0  # identification passes the last discover()/identify() took
 
     # --- discovery -----------------------------------------------------------------------------
     @property
@@ -255,21 +272,23 @@ class PyasicFleet:
         """Command counters since the fleet was built."""
         return self._sender.counters()
 
-    async def _identify(self, address: str) -> MinerIdentity | None:
+    async def _identify(self, address: str, timeout_s: float | None = None) -> MinerIdentity | None:
+        timeout = self.settings.identify_timeout_s(1) if timeout_s is None else timeout_s
         try:
-            miner = await asyncio.wait_for(pyasic.get_miner(address), self.settings.timeout_s)
+            miner = await asyncio.wait_for(pyasic.get_miner(address), timeout)
         except TimeoutError:
-            self.discovery_errors[address] = (
-                f"miner {address}: no identification within {self.settings.timeout_s:g} s"
-            )
+            self.discovery_errors[address] = f"miner {address}: no identification within {timeout:.3g} s"
+            self._failures[address] = "timeout"
             return None
         except Exception as exc:  # pyasic raises many kinds; one miner must not stop discovery
             self.discovery_errors[address] = (
                 f"miner {address}: identification failed: {type(exc).__name__}: {exc}"
             )
+            self._failures[address] = "error"
             return None
         if miner is None or type(miner).__name__ == "UnknownMiner":
             self.discovery_errors[address] = f"miner {address}: no miner answered (RPC 4028 / web)"
+            self._failures[address] = "silent"
             return None
         model = _model_name(miner)
         spec = self.nameplates.get(model)
@@ -277,6 +296,7 @@ class PyasicFleet:
             self.discovery_errors[address] = (
                 f"miner {address}: model {model!r} is not in the hardware catalog; nameplate unknown"
             )
+            self._failures[address] = "unknown-model"
             return None
         _install_transport(miner)
         _install_grpc_recording(miner)
@@ -287,6 +307,7 @@ class PyasicFleet:
             await self._grpc_login(miner)
         self._miners[address] = miner
         self.discovery_errors.pop(address, None)
+        self._failures.pop(address, None)
         return MinerIdentity(address, model, firmware, spec.power_w, spec.hashrate_th_s)
 
     async def _open_session(self, miner: Any) -> None:
@@ -303,19 +324,52 @@ class PyasicFleet:
 
     async def discover(self) -> list[MinerIdentity]:
         """Identify every address concurrently; the silent ones are left out (reason kept in
-        :attr:`discovery_errors`). Identified miners are cached for :meth:`send` and :meth:`read`."""
-        found = await gather_bounded(self._scan, self._identify, self.settings.discovery_concurrency)
-        self._identities = {i.address: i for i in found if i is not None}
+        :attr:`discovery_errors`). Identified miners are cached for :meth:`send` and :meth:`read`.
+
+        Listed addresses not identified get ``discovery_retries`` more passes (see
+        :meth:`identify`); a subnet scan is one pass (most of its addresses are empty, and on a
+        real network an empty address times out rather than refuses)."""
+        found = await self._passes(self._scan, retries=self.settings.discovery_retries if self._fixed else 0)
+        self._identities = found
         self._miners = {a: m for a, m in self._miners.items() if a in self._identities}
         return list(self._identities.values())
 
     async def identify(self, addresses: Sequence[str]) -> list[MinerIdentity]:
         """Try (again) to identify some addresses, keeping the miners already known; returns the
         ones identified now (a second chance for miners that were busy or rebooting)."""
-        found = await gather_bounded(list(addresses), self._identify, self.settings.discovery_concurrency)
-        fresh = [i for i in found if i is not None]
-        self._identities.update({i.address: i for i in fresh})
-        return fresh
+        found = await self._passes(list(addresses), retries=self.settings.discovery_retries)
+        self._identities.update(found)
+        return list(found.values())
+
+    async def _passes(self, addresses: Sequence[str], *, retries: int) -> dict[str, MinerIdentity]:
+        """Identification passes until every address is identified or ``retries`` more passes are
+        spent; each retry pass runs half as many at once with twice the timeout (a busy machine
+        identifies fewer at once), after the command back-off. A model missing from the catalog
+        is not retried."""
+        settings = self.settings
+        found: dict[str, MinerIdentity] = {}
+        pending = list(addresses)
+        concurrency = settings.discovery_concurrency
+        self.discovery_passes = 0
+        for attempt in range(retries + 1):
+            if attempt > 0:
+                await asyncio.sleep(settings.backoff_before_retry_s(attempt))
+                concurrency = max(1, concurrency // 2)
+            timeout = settings.identify_timeout_s(min(len(pending), concurrency)) * 2**attempt
+            self.discovery_passes += 1
+            with _factory_timeout(timeout):
+                results = await gather_bounded(
+                    pending, functools.partial(self._identify, timeout_s=timeout), concurrency
+                )
+            found.update({i.address: i for i in results if i is not None})
+            pending = [
+                a
+                for a, i in zip(pending, results, strict=True)
+                if i is None and self._failures.get(a) != "unknown-model"
+            ]
+            if not pending:
+                break
+        return {a: found[a] for a in addresses if a in found}
 
     async def _miner(self, address: str) -> tuple[Any, MinerIdentity]:
         if address not in self._identities:

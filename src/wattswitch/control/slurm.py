@@ -383,6 +383,9 @@ class SlurmCluster:
         EquipmentError naming ``what`` (e.g. "suspend job 12"), the command and Slurm's stderr."""
         command = [self._binary(args[0]), *args[1:]]
         shown = shlex.join(args)
+        conf = self.settings.slurm_conf
+        if conf is not None and not conf.is_file():  # else each command retries reading it for 60 s
+            raise EquipmentError(f"slurm: {what}: slurm.conf {conf} does not exist (SLURM_CONF)")
         try:
             result = subprocess.run(
                 command,

@@ -69,16 +69,14 @@ def config_scenario(config: ControlConfig) -> Scenario:
 async def identify_listed(
     fleet: PyasicFleet, groups: dict[str, AsicGroup], group_of: dict[str, str]
 ) -> dict[str, list[MinerIdentity]]:
-    """Identify the fleet's listed miners (silent ones get a second chance) and group them.
+    """Identify the fleet's listed miners (silent ones get ``discovery_retries`` more passes) and
+    group them.
 
     A listed address that still does not answer is kept at its group's nameplate: a silent miner
     may well be drawing power, and the budget must count it (it reads as unreachable until it
     answers, and is identified again when a command is sent to it).
     """
     found = {i.address: i for i in await fleet.discover()}
-    silent = [a for a in group_of if a not in found]
-    if silent:
-        found.update({i.address: i for i in await fleet.identify(silent)})
     members: dict[str, list[MinerIdentity]] = {name: [] for name in dict.fromkeys(group_of.values())}
     for address, name in group_of.items():
         identity = found.get(address)
@@ -163,8 +161,13 @@ def history_origin(now_utc: datetime, scenario: Scenario, *, whole_month: bool) 
     return min(origin, interval_start(month_start, scenario.step_s))
 
 
-def slurm_cluster(config: ControlConfig) -> tuple[GpuCluster | None, int]:
-    """The Slurm cluster and its node count (None, 0 without a ``[control.slurm]`` table)."""
+def slurm_cluster(config: ControlConfig) -> tuple[GpuCluster | None, int | None]:
+    """The Slurm cluster and its node count (None, 0 without a ``[control.slurm]`` table).
+
+    Slurm unreachable at start-up (slurmctld down, a wrong ``slurm_conf``) is what it is mid-run:
+    the count is None, and the controller starts in the ``cluster`` safe mode (GPUs budgeted as if
+    every preemptible node were busy, no GPU command, an alert at the first step) and counts the
+    nodes once Slurm answers."""
     if config.slurm is None:
         return None, 0
     partitions = config.slurm.preemptible_partitions
@@ -175,7 +178,11 @@ def slurm_cluster(config: ControlConfig) -> tuple[GpuCluster | None, int]:
         command_timeout_s=config.slurm.command_timeout_s,
     )
     cluster = SlurmCluster(settings)
-    return cluster, len(cluster.nodes())
+    try:
+        return cluster, len(cluster.nodes())
+    except EquipmentError as err:
+        log.error("Slurm unreachable at start-up (%s); starting in the cluster safe mode", err)
+        return cluster, None
 
 
 def open_store(database: str, site_name: str) -> tuple[Store, int]:
@@ -219,7 +226,7 @@ def assemble(
     prices: PriceFeed,
     clock: Clock,
     cluster: GpuCluster | None = None,
-    cluster_nodes: int = 0,
+    cluster_nodes: int | None = 0,
     live_settings: LiveSettings | None = None,
     safety: SafetySettings | None = None,
     dry_run: bool = False,
@@ -264,7 +271,7 @@ async def wire(
     """Everything real: pyasic miners, Slurm, the configured price feed, the configured store."""
     scenario = config_scenario(config)
     io = config.miner_io
-    settings = FleetSettings(io.timeout_s, io.retries, io.backoff_s, io.concurrency)
+    settings = io.fleet_settings()
     fleet, members = await discover_fleet(config, scenario, settings)
     prices, clock = price_feed_and_clock(config)
     cluster, nodes = slurm_cluster(config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import types
 import typing
@@ -92,8 +93,12 @@ def _scalar(annotation: Any, data: Any, source: str, path: str) -> Any:
             raise InputError(source, f"got {data!r}", field=path, expected="a string")
         return data
     if annotation is datetime:
+        if isinstance(data, str):  # quoted in TOML, or from JSON: the same ISO 8601 text
+            with contextlib.suppress(ValueError):
+                data = datetime.fromisoformat(data.strip())
         if not isinstance(data, datetime) or data.tzinfo is None:
             raise InputError(source, f"got {data!r}", field=path,
-                             expected="a date-time with zone, e.g. 2025-01-01T00:00:00Z")
+                             expected="a date-time with zone, e.g. 2025-01-01T00:00:00Z "
+                                      "(quoted or not)")
         return data
     raise TypeError(f"codec: unsupported field type {annotation!r} at {path}")
