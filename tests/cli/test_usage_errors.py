@@ -1,0 +1,93 @@
+"""Usage mistakes as a newcomer makes them, on the real executable: one line, exit 2, no traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import wattswitch
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+JOBS = FIXTURES / "scheduling" / "tiny_jobs.csv"
+# Run the module on the very sources this test process imported; wide lines so nothing wraps.
+ENV = {**os.environ, "PYTHONPATH": str(Path(wattswitch.__file__).parents[1]), "COLUMNS": "200"}
+BANNED_TYPES = ("<bool>", "<str>", "<int>", "<float>", "<path>", "<list[")
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m wattswitch ARGS`` as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "wattswitch", *args], capture_output=True, text=True,
+                          timeout=300, check=False, env=ENV)
+
+
+def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The single line on stderr of a usage error (exit 2, nothing on stdout, no traceback)."""
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def test_no_arguments_is_a_short_usage_block_and_exit_2() -> None:
+    result = run()
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert 1 < len(lines) <= 4
+    assert lines[0].startswith("Usage: wattswitch")
+    assert "missing command" in lines[-1]
+    assert "simulate" in lines[-1]
+    assert "wattswitch --help" in lines[-1]
+
+
+def test_a_group_without_its_command_says_which_commands_it_has() -> None:
+    result = run("scenario")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "show, save, check" in result.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (("simulat",), ("unknown command 'simulat'", "did you mean 'simulate'", "wattswitch --help")),
+        (("bogus",), ("unknown command 'bogus'", "schedule")),
+        (("schedule",), ("missing option --jobs", "give --jobs FILE", "see wattswitch schedule --help")),
+        (("schedule", "--jobs", str(JOBS), "--gpus", "abc"), ("--gpus abc", "not a whole number", "N")),
+        (("schedule", "--jobs", str(JOBS), "--gpus=abc"), ("--gpus abc", "not a whole number")),
+        (("simulate", "--start"), ("option --start needs a value", "give --start ",
+                                   "see wattswitch simulate --help")),
+        (("simulate", "--frob"), ("unknown option --frob", "wattswitch simulate --help")),
+        (("simulate", "--jsn"), ("unknown option --jsn", "--json")),
+        (("scenario", "save"), ("missing argument FILE", "see wattswitch scenario save --help")),
+        (("scenario", "check", "a.toml", "b.toml"), ("unexpected argument b.toml",)),
+        (("data", "inspect", "x.csv", "--kind", "nope"), ("--kind nope", "prices")),
+        (("schedule", "--jobs", str(JOBS), "--limit-jobs", "0"), ("--limit-jobs 0", "x>=1")),
+    ],
+)
+def test_usage_mistakes_are_one_line_naming_the_flag(args: tuple[str, ...], needles: tuple[str, ...]) -> None:
+    line = one_error_line(run(*args))
+    for needle in needles:
+        assert needle in line
+
+
+def test_version_flag_and_command() -> None:
+    for args in (("--version",), ("version",)):
+        result = run(*args)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == wattswitch.__version__
+
+
+def test_help_exits_0_on_stdout() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    assert "simulate" in result.stdout
+    assert "--version" in result.stdout
