@@ -91,3 +91,55 @@ def test_help_exits_0_on_stdout() -> None:
     assert result.returncode == 0
     assert "simulate" in result.stdout
     assert "--version" in result.stdout
+
+
+# --- errors name the flag the user typed, never an internal object ------------------------------------
+@pytest.mark.parametrize(
+    ("args", "start"),
+    [
+        (("simulate", "--start", "2025-03-01", "--end", "2025-02-01"), "error: --start/--end: 2025-03-01"),
+        (("compare", "--start", "2025-03-01", "--end", "2025-03-01"), "error: --start/--end:"),
+        (("simulate", "--start", "2030-01-01"), "error: --start 2030-01-01: not before the scenario's end"),
+        (("simulate", "--end", "2020-01-01"), "error: --end 2020-01-01: not after the scenario's start"),
+        (("simulate", "--step", "600"), "error: --step 600: "),
+        (("simulate", "--policy", "mpc", "--policy", "threshold"), "error: --policy: simulate runs one"),
+        (("simulate", "--policy", "mpc,threshold"), "error: --policy: simulate runs one"),
+        (("simulate", "--policy", "nope"), "error: --policy: unknown policy nope"),
+        (("compare", "--policy", "mpc", "--policies", "threshold"), "error: --policies: "),
+        (("schedule", "--jobs", str(JOBS), "--gpus", "100"),
+         "error: --gpus 100: not a multiple of 8 GPUs per node"),
+        (("schedule", "--jobs", str(JOBS), "--gpus", "4"), "error: --gpus 4: fewer GPUs than one node"),
+        (("schedule", "--jobs", str(JOBS), "--policy", "fifo", "--compare"), "error: --policy/--compare: "),
+        (("schedule", "--jobs", str(JOBS), "--policy", "sjf"), "error: --policy: unknown policy sjf"),
+    ],
+)
+def test_errors_name_the_flags_given(args: tuple[str, ...], start: str) -> None:
+    line = one_error_line(run(*args))
+    assert line.startswith(start), line
+    assert "Scenario" not in line
+    assert "ClusterSpec" not in line
+    assert "_utc" not in line
+
+
+@pytest.mark.parametrize("command", ["simulate", "compare"])
+@pytest.mark.parametrize(
+    ("target", "needle"),
+    [
+        ("missing-folder/report.html", "does not exist"),
+        (".", "is a folder"),
+        ("/proc/report.html", "cannot write"),
+    ],
+)
+def test_a_bad_report_path_fails_before_the_backtest(
+    command: str, target: str, needle: str, tmp_path: Path
+) -> None:
+    path = target if target.startswith("/") else str(tmp_path / target)
+    line = one_error_line(run(command, "--report", path))
+    assert line.startswith(f"error: --report {path}"), line
+    assert needle in line
+
+
+def test_plan_report_path_is_checked_before_planning(tmp_path: Path) -> None:
+    site = Path(__file__).parents[2] / "examples" / "sites" / "permian-200.toml"
+    line = one_error_line(run("plan", str(site), "--report", str(tmp_path / "nope" / "plan.html")))
+    assert line.startswith("error: --report "), line

@@ -260,7 +260,7 @@ def default_metavar(param: Any) -> str | None:
     return "TEXT"
 
 
-def _no_type(_ctx: Any) -> None:
+def _no_type(ctx: Any = None) -> None:  # noqa: ARG001  (typer calls it with ctx=)
     return None
 
 
