@@ -40,14 +40,14 @@ def given(ctx: Any, name: str) -> bool:
     return source is not None and getattr(source, "name", "") not in ("DEFAULT", "DEFAULT_MAP")
 
 
-def check_output_file(path: Path, flag: str, *, overwrite: bool = True) -> None:
+def check_output_file(path: Path, flag: str, *, overwrite: bool = True, example: str = "report.html") -> None:
     """Fail now, naming ``flag``, when ``path`` cannot be written — before any long computation runs.
 
     The check creates (and removes) a temporary file beside ``path``, as the atomic write later will.
     """
     shown = f"{flag} {path}" if flag else str(path)
     if path.is_dir():
-        raise InputError(shown, "is a folder", expected=f"a file path, e.g. {path / 'report.html'}")
+        raise InputError(shown, "is a folder", expected=f"a file path, e.g. {path / example}")
     folder = path.parent
     if not folder.exists():
         raise InputError(shown, f"folder {folder} does not exist",
