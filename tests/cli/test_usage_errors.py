@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -143,3 +144,77 @@ def test_plan_report_path_is_checked_before_planning(tmp_path: Path) -> None:
     site = Path(__file__).parents[2] / "examples" / "sites" / "permian-200.toml"
     line = one_error_line(run("plan", str(site), "--report", str(tmp_path / "nope" / "plan.html")))
     assert line.startswith("error: --report "), line
+
+
+def test_scenario_save_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    path = tmp_path / "site.toml"
+    path.write_text("# mine\n", encoding="utf-8")
+    line = one_error_line(run("scenario", "save", str(path)))
+    assert line.startswith(f"error: {path}: already exists"), line
+    assert "--force" in line
+    assert path.read_text(encoding="utf-8") == "# mine\n"
+    forced = run("scenario", "save", str(path), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "[site]" in path.read_text(encoding="utf-8")
+
+
+# --- data inspect: a system-load file is MW, and gaps are lengths of time ----------------------------------
+def test_data_inspect_knows_a_load_file_and_gives_gap_lengths() -> None:
+    path = FIXTURES / "prices" / "tidy_ercot_load_sample.csv"
+    text = run("data", "inspect", str(path))
+    assert text.returncode == 0, text.stderr
+    assert "(load, MW)" in text.stdout
+    assert "$/MWh" not in text.stdout
+    assert "usd_per_mwh" not in text.stdout
+    assert "longest gap 3 h" in text.stdout
+    summary = json.loads(run("data", "inspect", str(path), "--json").stdout)
+    assert (summary["kind"], summary["unit"]) == ("load", "mw")
+    assert summary["gaps"]["longest_s"] == 3 * 3600
+    assert summary["gaps"]["missing_s"] == 3 * 3600
+    assert summary["gaps"]["longest"]["duration_s"] == 3 * 3600
+
+
+def test_data_inspect_a_raw_eia_load_file_is_load() -> None:
+    summary = json.loads(run("data", "inspect", str(FIXTURES / "prices" / "eia_ercot_load_2020_names.csv"),
+                             "--json").stdout)
+    assert (summary["kind"], summary["unit"]) == ("load", "mw")
+
+
+@pytest.mark.realdata
+def test_data_inspect_the_real_ercot_load_file(shared_data: Path) -> None:
+    folder = shared_data / "ercot_load_hourly_by_weather_zone"
+    path = folder / "ercot_load_hourly_by_weather_zone_2020_2023.csv.gz"
+    summary = json.loads(run("data", "inspect", str(path), "--json").stdout)
+    assert (summary["kind"], summary["unit"]) == ("load", "mw")
+    assert summary["gaps"]["longest"]["intervals"] == 1042
+    assert summary["gaps"]["longest_s"] == 1042 * 3600
+    text = run("data", "inspect", str(path)).stdout
+    assert "longest gap 43 d 10 h" in text
+
+
+# --- help shows real metavars and defaults ---------------------------------------------------------------
+COMMANDS = [
+    (), ("scenario",), ("scenario", "show"), ("scenario", "save"), ("scenario", "check"), ("data",),
+    ("data", "inspect"), ("plan",), ("simulate",), ("compare",), ("schedule",), ("serve",), ("version",),
+    ("control",), ("control", "event"), ("control", "demo"),
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "wattswitch")
+def test_help_shows_metavars_not_python_types(command: tuple[str, ...]) -> None:
+    result = run(*command, "--help")
+    assert result.returncode == 0, result.stderr
+    for banned in BANNED_TYPES:
+        assert banned not in result.stdout, (banned, result.stdout)
+
+
+def test_help_shows_the_metavars_and_defaults_a_newcomer_needs() -> None:
+    simulate = run("simulate", "--help").stdout
+    for text in ("--policy", "POLICY", "[default: mpc]", "YYYY-MM-DD", "--report", "FILE", "SECONDS"):
+        assert text in simulate, text
+    compare = run("compare", "--help").stdout
+    assert "--policies" not in compare  # the deprecated spelling is hidden
+    assert "[default: always-on, threshold, mpc, oracle]" in compare
+    schedule = run("schedule", "--help").stdout
+    for text in ("--gpus", "[default: 640]", "[default: srtf-est]", "--jobs", "FILE"):
+        assert text in schedule, text
