@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType, SimpleNamespace
 
 import pytest
 
@@ -14,8 +17,11 @@ import wattswitch
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 JOBS = FIXTURES / "scheduling" / "tiny_jobs.csv"
-# Run the module on the very sources this test process imported; wide lines so nothing wraps.
-ENV = {**os.environ, "PYTHONPATH": str(Path(wattswitch.__file__).parents[1]), "COLUMNS": "200"}
+# Run the module on the very sources this test process imported (then whatever else is on the path, e.g.
+# another typer to check against); wide lines so nothing wraps.
+SOURCES = str(Path(wattswitch.__file__).parents[1])
+PYTHONPATH = os.pathsep.join(p for p in (SOURCES, os.environ.get("PYTHONPATH")) if p)
+ENV = {**os.environ, "PYTHONPATH": PYTHONPATH, "COLUMNS": "200"}
 BANNED_TYPES = ("<bool>", "<str>", "<int>", "<float>", "<path>", "<list[")
 
 
@@ -218,3 +224,74 @@ def test_help_shows_the_metavars_and_defaults_a_newcomer_needs() -> None:
     schedule = run("schedule", "--help").stdout
     for text in ("--gpus", "[default: 640]", "[default: srtf-est]", "--jobs", "FILE"):
         assert text in schedule, text
+
+
+# --- the same line whichever click raised it (installed click, or typer ≥0.26's vendored copy) -----------
+def _exception_modules() -> list[ModuleType]:
+    modules = []
+    for name in ("click.exceptions", "typer._click.exceptions"):
+        try:
+            modules.append(importlib.import_module(name))
+        except ImportError:
+            continue
+    return modules
+
+
+EXCEPTION_MODULES = _exception_modules()
+JOBS_PARAM = SimpleNamespace(opts=["--jobs"], secondary_opts=[], param_type_name="option", metavar="FILE",
+                             help="Job trace CSV.", name="jobs")
+SCHEDULE_CTX = SimpleNamespace(command_path="wattswitch schedule",
+                               command=SimpleNamespace(params=[JOBS_PARAM]), color=None)
+
+
+def _raising(err: BaseException) -> Callable[..., object]:
+    def app(**_kwargs: object) -> object:
+        raise err
+
+    return app
+
+
+@pytest.mark.parametrize("module", EXCEPTION_MODULES, ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    ("make", "line"),
+    ids=["missing", "no-such-option", "bad-parameter", "extra-argument"],
+    argvalues=[
+        (lambda m: m.MissingParameter(ctx=SCHEDULE_CTX, param=JOBS_PARAM),
+         "missing option --jobs: give --jobs FILE, job trace CSV (see wattswitch schedule --help)"),
+        (lambda m: m.NoSuchOption("--jbos", possibilities=["--jobs"], ctx=SCHEDULE_CTX),
+         "unknown option --jbos: did you mean --jobs? see wattswitch schedule --help for the options"),
+        (lambda m: m.BadParameter("'x' is not a valid integer.", ctx=SCHEDULE_CTX, param=JOBS_PARAM),
+         "--jobs x: not a whole number; expected FILE (see wattswitch schedule --help)"),
+        (lambda m: m.UsageError("Got unexpected extra argument (y)", ctx=SCHEDULE_CTX),
+         "unexpected argument y: this command takes no such argument (see wattswitch schedule --help)"),
+    ],
+)
+def test_click_errors_of_either_hierarchy_become_the_same_line(
+    module: ModuleType, make: Callable[[ModuleType], BaseException], line: str,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from wattswitch.cli import main as cli_main
+
+    monkeypatch.setattr(cli_main, "app", _raising(make(module)))
+    with pytest.raises(SystemExit) as exited:
+        cli_main.main(["schedule", "--jobs", "x"])
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [f"error: {line}"]
+
+
+@pytest.mark.parametrize("module", EXCEPTION_MODULES, ids=lambda m: m.__name__)
+def test_exit_and_abort_of_either_hierarchy(
+    module: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wattswitch.cli import main as cli_main
+
+    exit_class = getattr(module, "Exit", None) or importlib.import_module("typer.exceptions").Exit
+    abort_class = getattr(module, "Abort", None) or importlib.import_module("typer.exceptions").Abort
+    for err, code in ((exit_class(3), 3), (abort_class(), 1)):
+        monkeypatch.setattr(cli_main, "app", _raising(err))
+        with pytest.raises(SystemExit) as exited:
+            cli_main.main([])
+        assert exited.value.code == code
+    assert "Traceback" not in capsys.readouterr().err

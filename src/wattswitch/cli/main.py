@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             sys.exit(1)
         if is_click_error(err):
             code = getattr(err, "exit_code", 1)
-            root = typer.main.get_command(app)
+            root = typer.main.get_command(app) if isinstance(app, typer.Typer) else None
             _error_line(explain(err, args, root) if code == USAGE_EXIT_CODE else message_of(err))
             sys.exit(code)
         raise
