@@ -118,6 +118,9 @@ def test_help_exits_0_on_stdout() -> None:
         (("schedule", "--jobs", str(JOBS), "--gpus", "4"), "error: --gpus 4: fewer GPUs than one node"),
         (("schedule", "--jobs", str(JOBS), "--policy", "fifo", "--compare"), "error: --policy/--compare: "),
         (("schedule", "--jobs", str(JOBS), "--policy", "sjf"), "error: --policy: unknown policy sjf"),
+        (("schedule", "--jobs", "nope.csv"), "error: --jobs nope.csv: no such file"),
+        (("simulate", "--prices", "nope.csv"), "error: --prices nope.csv: no such file"),
+        (("compare", "--scenario", "nope.toml"), "error: --scenario nope.toml: no such file"),
     ],
 )
 def test_errors_name_the_flags_given(args: tuple[str, ...], start: str) -> None:

@@ -40,6 +40,17 @@ def given(ctx: Any, name: str) -> bool:
     return source is not None and getattr(source, "name", "") not in ("DEFAULT", "DEFAULT_MAP")
 
 
+def check_input_files(files: dict[str, Path | None]) -> None:
+    """Each given file (by the flag that named it) must exist and be a file; the error names the flag."""
+    for flag, path in files.items():
+        if path is None:
+            continue
+        if not path.exists():
+            raise InputError(f"{flag} {path}", "no such file", expected="an existing file (check the path)")
+        if path.is_dir():
+            raise InputError(f"{flag} {path}", "is a folder", expected="a file inside it")
+
+
 def check_output_file(path: Path, flag: str, *, overwrite: bool = True, example: str = "report.html") -> None:
     """Fail now, naming ``flag``, when ``path`` cannot be written — before any long computation runs.
 

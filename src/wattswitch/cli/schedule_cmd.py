@@ -18,7 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from wattswitch.cli.options import check_names, given, split_names
+from wattswitch.cli.options import check_input_files, check_names, given, split_names
 from wattswitch.data.jobs import load_jobs
 from wattswitch.errors import InputError
 from wattswitch.scheduling.config import CheckpointConfig, ClusterSpec, LimitModel
@@ -88,6 +88,7 @@ def schedule(
     check_names(names, POLICY_NAMES)
     schedulers = [make_scheduler(name) for name in names]  # unknown names fail before loading
     cluster = _cluster(gpus, gpus_per_node, per_node_given=given(ctx, "gpus_per_node"))
+    check_input_files({"--jobs": jobs})
     trace = load_jobs(jobs)
     if limit_jobs is not None:
         trace = first_jobs(trace, limit_jobs)

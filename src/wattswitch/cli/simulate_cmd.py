@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from wattswitch.cli.options import check_names, check_output_file, given, split_names
+from wattswitch.cli.options import check_input_files, check_names, check_output_file, given, split_names
 from wattswitch.cli.scenario_cmd import ScenarioOption, resolve_scenario
 from wattswitch.data.engine_inputs import site_inputs
 from wattswitch.data.io import write_text_atomic
@@ -106,6 +106,9 @@ def scenario_for(options: RunOptions) -> Scenario:
 
     A horizon the scenario rejects is reported against the flags that set it (``--start/--end``).
     """
+    check_input_files({"--scenario": options.scenario, "--prices": options.prices,
+                       "--day-ahead": options.day_ahead, "--bitcoin": options.bitcoin, "--load": options.load,
+                       "--jobs": options.jobs})
     scenario = resolve_scenario(options.scenario)
     signals = scenario.signals
     replacements = {
