@@ -44,6 +44,13 @@ def test_one_policy_table_and_limits() -> None:
     assert "3 jobs on 64 GPUs" in out
 
 
+def test_several_policies_repeated_or_comma_separated() -> None:
+    for args in (("--policy", "fifo", "--policy", "las"), ("--policy", "fifo,las")):
+        code, out = run("--jobs", str(FIXTURE), "--gpus", "16", *args, "--json")
+        assert code == 0, out
+        assert list(json.loads(out)["policies"]) == ["fifo", "las"]
+
+
 def test_exact_limits_and_checkpoint_options() -> None:
     code, out = run("--jobs", str(FIXTURE), "--gpus", "16", "--policy", "las", "--json",
                     "--limit-noise", "0", "--checkpoint-s", "0", "--restart-s", "60")
@@ -54,9 +61,10 @@ def test_exact_limits_and_checkpoint_options() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--policy", "sjf"), "unknown scheduling policy"),
+        (("--policy", "sjf"), "--policy: unknown policy sjf"),
         (("--policy", "fifo", "--compare"), "exclude each other"),
-        (("--gpus", "20"), "whole number of 8-GPU nodes"),
+        (("--gpus", "20"), "--gpus 20: not a multiple of 8 GPUs per node"),
+        (("--gpus", "64", "--gpus-per-node", "6"), "--gpus 64: not a multiple of --gpus-per-node 6"),
     ],
 )
 def test_bad_arguments_are_one_clear_error(args: tuple[str, ...], message: str) -> None:

@@ -46,7 +46,7 @@ def test_simulate_json_has_the_documented_shape() -> None:
 
 def test_compare_writes_the_report(tmp_path: Path) -> None:
     out = tmp_path / "out.html"
-    result = run("compare", *WEEK, "--policies", "threshold", "--report", str(out))
+    result = run("compare", *WEEK, "--policy", "threshold", "--report", str(out))
     assert result.returncode == 0, result.stderr
     assert "capture" in result.stdout
     page = out.read_text(encoding="utf-8")
@@ -55,12 +55,21 @@ def test_compare_writes_the_report(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["out.html"]  # written atomically, nothing left
 
 
+def test_compare_takes_policy_like_simulate_and_the_old_policies_spelling() -> None:
+    for spelling in (("--policy", "threshold", "--policy", "always-on"), ("--policies", "threshold")):
+        result = run("compare", *WEEK, *spelling, "--json")
+        assert result.returncode == 0, result.stderr
+        assert set(json.loads(result.stdout)["policies"]) == {"always-on", "threshold", "oracle"}
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
         (("simulate", "--start", "2025-13-45", "--json"), "--start"),
         (("simulate", *WEEK, "--policy", "nope"), "nope"),
-        (("compare", *WEEK, "--policies", "threshold,nope"), "nope"),
+        (("compare", *WEEK, "--policy", "threshold,nope"), "--policy: unknown policy nope"),
+        (("compare", *WEEK, "--policy", "threshold", "--policy", "nope"), "--policy: unknown policy nope"),
+        (("compare", *WEEK, "--policies", "threshold,nope"), "--policies: unknown policy nope"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: tuple[str, ...], needle: str) -> None:

@@ -18,17 +18,20 @@ from wattswitch.cli.render import (
     series_overview,
     series_stats_table,
 )
-from wattswitch.data.inspect import Kind, inspect_file
+from wattswitch.data.inspect import KINDS, Kind, inspect_file
 
-app = typer.Typer(help="Inspect data files (prices, bitcoin, jobs, inference).", no_args_is_help=True)
+app = typer.Typer(help="Inspect data files (prices, system load, bitcoin, jobs, inference).",
+                  no_args_is_help=True)
+UNIT_LABELS = {"usd_per_mwh": "$/MWh", "mw": "MW", "usd_per_ph_day": "$/PH/day"}
 
 
 @app.command()
 def inspect(
-    path: Annotated[Path, typer.Argument(help="CSV / CSV.GZ / JSONL file to read.")],
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="CSV / CSV.GZ / JSONL file to read.")],
     kind: Annotated[
         Kind | None,
-        typer.Option("--kind", "-k", help="What the file holds (guessed from its header if omitted)."),
+        typer.Option("--kind", "-k", metavar="KIND",
+                     help=f"What the file holds: {', '.join(KINDS)} (default: guessed from its header)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
@@ -38,8 +41,10 @@ def inspect(
         typer.echo(json.dumps(summary, indent=2))
         return
     console = Console()
-    print_text(console, f"[bold]{escape(str(path))}[/] ({summary['kind']})", indent=4)
-    if summary["kind"] in ("prices", "bitcoin"):
+    unit = UNIT_LABELS.get(str(summary.get("unit")), summary.get("unit"))
+    what = f"{summary['kind']}, {unit}" if unit and unit != "per_column" else summary["kind"]
+    print_text(console, f"[bold]{escape(str(path))}[/] ({escape(str(what))})", indent=4)
+    if summary["kind"] in ("prices", "load", "bitcoin"):
         print_text(console, escape(series_overview(summary)), indent=2)
         print_table(console, series_stats_table("", {"": summary}))
     elif summary["kind"] == "jobs":

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from wattswitch.cli import plan_render
+from wattswitch.cli.options import check_output_file
 from wattswitch.cli.render import print_all, print_table, print_text
 from wattswitch.data.io import write_text_atomic
 from wattswitch.data.site_file import load_site
@@ -52,13 +53,17 @@ def _print_full(console: Console, plan: SitePlan, path: Path) -> None:
 
 
 def plan(
-    sites: Annotated[list[Path], typer.Argument(help="Site TOML files (see examples/sites/).")],
+    sites: Annotated[
+        list[Path], typer.Argument(metavar="SITE.toml", help="Site TOML files (see examples/sites/).")
+    ],
     capex_budget_usd: Annotated[
         float | None,
-        typer.Option("--capex-budget-usd", min=0, help="Rank sites and fund conversions within this capex."),
+        typer.Option("--capex-budget-usd", metavar="USD", min=0,
+                     help="Rank sites and fund conversions within this capex (default: no budget)."),
     ] = None,
     report: Annotated[
-        Path | None, typer.Option("--report", help="Write a self-contained HTML report (charts inline).")
+        Path | None,
+        typer.Option("--report", metavar="FILE", help="Write a self-contained HTML report (charts inline)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     full: Annotated[
@@ -66,6 +71,8 @@ def plan(
     ] = False,
 ) -> None:
     """Plan converting mining sites to AI: feasibility, capex, timeline, cash flows, value, ranking."""
+    if report is not None:
+        check_output_file(report, "--report")
     plans = _load_all(sites)
     portfolio = rank_sites(plans, capex_budget_usd)
     if report is not None:

@@ -362,19 +362,36 @@ def step_label(step_s: int) -> str:
     return f"{step_s} s"
 
 
+def duration_text(seconds: float) -> str:
+    """``2 h 15 min``, ``43 d 10 h``, ``15 min``, ``45 s``: the two largest units that are not zero."""
+    left = round(seconds)
+    parts = []
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min"), (1, "s")):
+        if left >= size:
+            parts.append(f"{left // size:,} {unit}")
+            left %= size
+        elif parts:
+            break
+        if len(parts) == 2:
+            break
+    return " ".join(parts) or "0 s"
+
+
 def series_overview(summary: dict[str, Any]) -> str:
-    """One line: rows, step, span and gaps of a series summary."""
+    """One line: rows, step and span of a series, and its gaps as lengths of time (not interval counts)."""
     gaps = summary["gaps"]
     text = (
         f"{summary['rows']:,} rows, {step_label(summary['step_s'])} step, "
-        f"{summary['start_utc']} → {summary['end_utc']}; {gaps['count']} gaps"
+        f"{summary['start_utc']} → {summary['end_utc']}; "
     )
-    if gaps["longest"]:
-        text += (
-            f" ({gaps['missing_intervals']:,} missing intervals; longest "
-            f"{gaps['longest']['intervals']:,} from {gaps['longest']['first_missing_utc']})"
-        )
-    return text
+    if not gaps["count"]:
+        return text + "no gaps"
+    longest = gaps["longest"]
+    count = f"{gaps['count']:,} gap{'s' if gaps['count'] > 1 else ''}"
+    return text + (
+        f"{count}, {duration_text(gaps['missing_s'])} missing in all; longest gap "
+        f"{duration_text(gaps['longest_s'])} from {longest['first_missing_utc']}"
+    )
 
 
 def series_stats_table(title: str, summaries: dict[str, dict[str, Any]]) -> Table:

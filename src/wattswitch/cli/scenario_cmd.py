@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from wattswitch.cli.options import check_output_file
 from wattswitch.cli.render import (
     print_all,
     print_table,
@@ -29,7 +30,8 @@ app = typer.Typer(help="Show, save and check scenarios.", no_args_is_help=True)
 
 ScenarioOption = Annotated[
     Path | None,
-    typer.Option("--scenario", "-s", help="Scenario TOML file (default: the embedded scenario)."),
+    typer.Option("--scenario", "-s", metavar="FILE",
+                 help="Scenario TOML file (default: the embedded scenario)."),
 ]
 
 
@@ -92,17 +94,19 @@ def show(
 
 @app.command()
 def save(
-    out: Annotated[Path, typer.Argument(help="Where to write the TOML file.")],
+    out: Annotated[Path, typer.Argument(metavar="FILE", help="Where to write the TOML file.")],
     scenario: ScenarioOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
 ) -> None:
     """Write the scenario (default: the embedded one) to a TOML file you can edit."""
+    check_output_file(out, "", overwrite=force, example="scenario.toml")
     chosen = resolve_scenario(scenario)
     save_scenario(chosen, out)
     typer.echo(f"wrote scenario '{chosen.name}' to {out}")
 
 
 @app.command()
-def check(path: Annotated[Path, typer.Argument(help="Scenario TOML file.")]) -> None:
+def check(path: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario TOML file.")]) -> None:
     """Validate a scenario file; exit 0 and say so when it is good."""
     chosen = load_scenario(path)
     typer.echo(

@@ -19,6 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from wattswitch.cli.options import check_input_files, check_names, given, split_names
 from wattswitch.cli.render import number, print_table, print_text, value_column
 from wattswitch.data.jobs import load_jobs
 from wattswitch.errors import InputError
@@ -33,44 +34,63 @@ S_PER_MIN = 60.0
 
 
 JobsOption = Annotated[
-    Path, typer.Option("--jobs", help="Job trace CSV (Helios, or any with submit, duration and GPUs).")
+    Path,
+    typer.Option("--jobs", metavar="FILE",
+                 help="Job trace CSV (Helios, or any with submit, duration and GPUs)."),
 ]
+DEFAULT_POLICY = [OURS]
 
 
 def schedule(
+    ctx: typer.Context,
     *,
     jobs: JobsOption,
-    gpus: Annotated[int, typer.Option("--gpus", help="GPUs in the cluster (whole nodes).")] = 640,
-    gpus_per_node: Annotated[int, typer.Option("--gpus-per-node", help="GPUs per node.")] = 8,
+    gpus: Annotated[
+        int, typer.Option("--gpus", metavar="N", help="GPUs in the cluster (whole nodes).")
+    ] = 640,
+    gpus_per_node: Annotated[
+        int, typer.Option("--gpus-per-node", metavar="N", help="GPUs per node.")
+    ] = 8,
     policy: Annotated[
-        str | None,
-        typer.Option("--policy", help=f"One policy: {', '.join(POLICY_NAMES)} (default {OURS})."),
-    ] = None,
+        list[str],
+        typer.Option("--policy", "-p", metavar="POLICY",
+                     help=f"Scheduling policy: {', '.join(POLICY_NAMES)}; repeat or comma-separate for "
+                          "several on the same trace."),
+    ] = DEFAULT_POLICY,
     compare: Annotated[
         bool, typer.Option("--compare", help=f"Run {', '.join(COMPARED)} on the same trace.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     limit_jobs: Annotated[
-        int | None, typer.Option("--limit-jobs", help="Only the first N jobs by submit time.", min=1)
+        int | None,
+        typer.Option("--limit-jobs", metavar="N", help="Only the first N jobs by submit time (default: all).",
+                     min=1),
     ] = None,
     limit_noise: Annotated[
-        float, typer.Option("--limit-noise", help="σ of the user time-limit noise (0: exact limits).", min=0)
+        float,
+        typer.Option("--limit-noise", metavar="SIGMA", min=0,
+                     help="σ of the user time-limit noise (0: exact limits)."),
     ] = LimitModel().sigma,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the time-limit draw.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", metavar="N", help="Seed of the time-limit draw.")] = 0,
     checkpoint_s: Annotated[
-        float, typer.Option("--checkpoint-s", help="Checkpoint interval, s of work (0: continuous).", min=0)
+        float,
+        typer.Option("--checkpoint-s", metavar="SECONDS", min=0,
+                     help="Checkpoint interval, s of work (0: continuous)."),
     ] = CheckpointConfig().interval_s,
     restart_s: Annotated[
-        float, typer.Option("--restart-s", help="Restart overhead after a preemption, s.", min=0)
+        float,
+        typer.Option("--restart-s", metavar="SECONDS", help="Restart overhead after a preemption, s.", min=0),
     ] = CheckpointConfig().restart_overhead_s,
 ) -> None:
     """Simulate the trace on a cluster of GPU nodes; print JCT, queueing delay, utilisation, preemptions."""
-    if compare and policy is not None:
-        raise InputError("command line", "--policy and --compare exclude each other",
-                         expected="one of them")
-    names = list(COMPARED) if compare else [policy or OURS]
+    if compare and given(ctx, "policy"):
+        raise InputError("--policy/--compare", "exclude each other",
+                         expected="--compare for the usual set, or --policy NAME (repeated) for your own")
+    names = list(COMPARED) if compare else split_names(policy)
+    check_names(names, POLICY_NAMES)
     schedulers = [make_scheduler(name) for name in names]  # unknown names fail before loading
-    cluster = ClusterSpec(gpus=gpus, gpus_per_node=gpus_per_node)
+    cluster = _cluster(gpus, gpus_per_node, per_node_given=given(ctx, "gpus_per_node"))
+    check_input_files({"--jobs": jobs})
     trace = load_jobs(jobs)
     if limit_jobs is not None:
         trace = first_jobs(trace, limit_jobs)
@@ -128,6 +148,23 @@ def _header(path: Path, jobs: int, cluster: ClusterSpec, options: SimOptions, *,
         f"(seed {options.limits.seed}); checkpoints {every}, {number(checkpoint.restart_overhead_s)} s "
         "to restart after a preemption",
     ]
+
+
+def _cluster(gpus: int, gpus_per_node: int, *, per_node_given: bool) -> ClusterSpec:
+    """The cluster ``--gpus`` and ``--gpus-per-node`` describe; a mismatch names the flags."""
+    per_node = f"--gpus-per-node {gpus_per_node}" if per_node_given else f"{gpus_per_node} GPUs per node"
+    if gpus_per_node < 1:
+        raise InputError(f"--gpus-per-node {gpus_per_node}", "a node needs at least one GPU",
+                         expected="--gpus-per-node 1 or more, e.g. 8")
+    if gpus < gpus_per_node:
+        raise InputError(f"--gpus {gpus}", f"fewer GPUs than one node ({per_node})",
+                         expected=f"--gpus {gpus_per_node} or more")
+    if gpus % gpus_per_node:
+        below, above = gpus - gpus % gpus_per_node, gpus - gpus % gpus_per_node + gpus_per_node
+        raise InputError(f"--gpus {gpus}", f"not a multiple of {per_node}",
+                         expected=f"whole nodes, e.g. --gpus {below} or --gpus {above}"
+                         if below else f"whole nodes, e.g. --gpus {above}")
+    return ClusterSpec(gpus=gpus, gpus_per_node=gpus_per_node)
 
 
 def _table(summaries: dict[str, ScheduleSummary], title: str) -> Table:

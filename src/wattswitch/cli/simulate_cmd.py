@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,40 +14,66 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+from wattswitch.cli.options import check_input_files, check_names, check_output_file, given, split_names
 from wattswitch.cli.run_render import print_run
 from wattswitch.cli.scenario_cmd import ScenarioOption, resolve_scenario
 from wattswitch.data.engine_inputs import site_inputs
 from wattswitch.data.io import write_text_atomic
 from wattswitch.data.signals import build_signals
-from wattswitch.errors import InputError
+from wattswitch.errors import InputError, ModelError, WattswitchError
 from wattswitch.metrics.summary import ledger_summary
-from wattswitch.model.scenario import Scenario
+from wattswitch.model.scenario import ALLOWED_STEPS_S, Scenario
 from wattswitch.report.simulation_report import render_simulation_report
 from wattswitch.sim.engine import Progress as ProgressCallback
 from wattswitch.sim.engine import SimulatedSite
 from wattswitch.sim.runner import POLICY_NAMES, Comparison, compare
 
 PricesOption = Annotated[
-    Path | None, typer.Option("--prices", help="Real-time price file (tidy, EIA or ERCOT).")
+    Path | None,
+    typer.Option("--prices", metavar="FILE",
+                 help="Real-time price file (tidy, EIA or ERCOT; default: generated)."),
 ]
 HubOption = Annotated[
-    str | None, typer.Option("--hub", help="Price column to use (default: the site's hub).")
+    str | None, typer.Option("--hub", metavar="COLUMN", help="Price column to use (default: the site's hub).")
 ]
-DayAheadOption = Annotated[Path | None, typer.Option("--day-ahead", help="Day-ahead price file.")]
+DayAheadOption = Annotated[
+    Path | None,
+    typer.Option("--day-ahead", metavar="FILE", help="Day-ahead price file (default: generated)."),
+]
 BitcoinOption = Annotated[
-    Path | None, typer.Option("--bitcoin", help="Daily Bitcoin network file (hashprice).")
+    Path | None,
+    typer.Option("--bitcoin", metavar="FILE",
+                 help="Daily Bitcoin network file, for hashprice (default: generated)."),
 ]
-LoadOption = Annotated[Path | None, typer.Option("--load", help="System load file (for 4CP).")]
-JobsOption = Annotated[Path | None, typer.Option("--jobs", help="Training job trace.")]
+LoadOption = Annotated[
+    Path | None,
+    typer.Option("--load", metavar="FILE", help="System load file in MW, for 4CP (default: generated)."),
+]
+JobsOption = Annotated[
+    Path | None, typer.Option("--jobs", metavar="FILE", help="Training job trace CSV (default: generated).")
+]
 StartOption = Annotated[
-    str | None, typer.Option("--start", help="First day, YYYY-MM-DD (site's local time).")
+    str | None,
+    typer.Option("--start", metavar="YYYY-MM-DD",
+                 help="First day, site's local time (default: the scenario's)."),
 ]
-EndOption = Annotated[str | None, typer.Option("--end", help="Day after the last, YYYY-MM-DD (exclusive).")]
-StepOption = Annotated[int | None, typer.Option("--step", help="Interval in seconds: 300 or 900.")]
+EndOption = Annotated[
+    str | None,
+    typer.Option("--end", metavar="YYYY-MM-DD",
+                 help="Day after the last, exclusive (default: the scenario's)."),
+]
+StepOption = Annotated[
+    int | None,
+    typer.Option("--step", metavar="SECONDS", help="Interval: 300 or 900 s (default: the scenario's)."),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 ReportOption = Annotated[
-    Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
+    Path | None, typer.Option("--report", metavar="FILE", help="Write a self-contained HTML report here.")
 ]
+# Dispatch policies, named the same way on simulate and compare (and schedule): --policy NAME, repeated
+# or comma-separated.
+DEFAULT_POLICY = ["mpc"]
+ALL_POLICIES = list(POLICY_NAMES)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,7 +102,13 @@ def _local_midnight_utc(text: str, option: str, timezone: str) -> datetime:
 
 
 def scenario_for(options: RunOptions) -> Scenario:
-    """The scenario the options describe: a file or the default, with files and horizon overridden."""
+    """The scenario the options describe: a file or the default, with files and horizon overridden.
+
+    A horizon the scenario rejects is reported against the flags that set it (``--start/--end``).
+    """
+    check_input_files({"--scenario": options.scenario, "--prices": options.prices,
+                       "--day-ahead": options.day_ahead, "--bitcoin": options.bitcoin, "--load": options.load,
+                       "--jobs": options.jobs})
     scenario = resolve_scenario(options.scenario)
     signals = scenario.signals
     replacements = {
@@ -95,10 +128,56 @@ def scenario_for(options: RunOptions) -> Scenario:
     if options.end:
         changes["end_utc"] = _local_midnight_utc(options.end, "--end", timezone)
     if options.step:
+        if options.step not in ALLOWED_STEPS_S:
+            raise InputError(f"--step {options.step}", "not an interval the simulator steps by",
+                             expected=" or ".join(str(s) for s in ALLOWED_STEPS_S) + " (seconds)")
         changes["step_s"] = options.step
+    _check_horizon(scenario, options, changes.get("start_utc", scenario.start_utc),
+                   changes.get("end_utc", scenario.end_utc))
     if options.hub:
         changes["site"] = dataclasses.replace(scenario.site, hub=options.hub)
-    return dataclasses.replace(scenario, **changes)
+    try:
+        return dataclasses.replace(scenario, **changes)
+    except ModelError as err:
+        raise _as_flag_error(err, options) from err
+
+
+def _local_day(moment: datetime, timezone: str) -> str:
+    return moment.astimezone(ZoneInfo(timezone)).date().isoformat()
+
+
+def _check_horizon(scenario: Scenario, options: RunOptions, start_utc: datetime, end_utc: datetime) -> None:
+    """``--end`` must come after ``--start`` (or after the scenario's start when only one is given)."""
+    if end_utc > start_utc or not (options.start or options.end):
+        return
+    timezone = scenario.site.timezone
+    if options.start and options.end:
+        raise InputError("--start/--end", f"{options.start} is not before {options.end}",
+                         expected="--end later than --start (--end is the day after the last)")
+    if options.start:
+        raise InputError(f"--start {options.start}",
+                         f"not before the scenario's end {_local_day(scenario.end_utc, timezone)}",
+                         expected="an earlier --start, or a later --end too")
+    raise InputError(f"--end {options.end}",
+                     f"not after the scenario's start {_local_day(scenario.start_utc, timezone)}",
+                     expected="a later --end, or an earlier --start too (--end is exclusive)")
+
+
+_SCENARIO_FIELD = re.compile(r"^Scenario .*?\.(start_utc|end_utc|step_s): (.*)$")
+
+
+def _as_flag_error(err: ModelError, options: RunOptions) -> WattswitchError:
+    """A scenario check about a field a flag set, reported against that flag; other errors unchanged."""
+    match = _SCENARIO_FIELD.match(str(err))
+    if match is None:
+        return err
+    given = {"--start": options.start, "--end": options.end, "--step": options.step}
+    field_flags = {"start_utc": ("--start", "--end"), "end_utc": ("--start", "--end"), "step_s": ("--step",)}
+    flags = [flag for flag in field_flags[match.group(1)] if given[flag]]
+    if not flags:
+        return err
+    problem = match.group(2).replace("start_utc", "the start").replace("end_utc", "the end")
+    return InputError("/".join(flags), problem)
 
 
 def _progress_factory(progress: Progress, periods: int) -> Any:
@@ -123,9 +202,8 @@ class RunOutcome:
     notes: tuple[str, ...]
 
 
-def run_comparison(options: RunOptions, names: list[str], quiet: bool) -> RunOutcome:
+def run_comparison(scenario: Scenario, names: list[str], quiet: bool) -> RunOutcome:
     """Build inputs, then run ``names`` (plus always-on and the oracle) with a progress bar."""
-    scenario = scenario_for(options)
     signals = build_signals(scenario, show_progress=not quiet)
     site = SimulatedSite(scenario, site_inputs(scenario, signals))
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
@@ -154,7 +232,11 @@ def comparison_payload(result: Comparison, names: list[str]) -> dict[str, Any]:
 
 def simulate(
     *,
-    policy: Annotated[str, typer.Option("--policy", "-p", help=f"One of {', '.join(POLICY_NAMES)}.")] = "mpc",
+    policies: Annotated[
+        list[str],
+        typer.Option("--policy", "-p", metavar="POLICY",
+                     help=f"The one policy to backtest: {', '.join(POLICY_NAMES)}."),
+    ] = DEFAULT_POLICY,
     scenario: ScenarioOption = None,
     prices: PricesOption = None,
     hub: HubOption = None,
@@ -169,10 +251,17 @@ def simulate(
     as_json: JsonOption = False,
 ) -> None:
     """Backtest one policy (graded against always-on and the oracle) and print its money and MWh."""
-    if policy not in POLICY_NAMES:
-        raise InputError("--policy", f"unknown policy {policy!r}", expected=", ".join(POLICY_NAMES))
+    names = split_names(policies)
+    check_names(names, POLICY_NAMES)
+    if len(names) != 1:
+        raise InputError("--policy", f"simulate runs one policy, got {len(names)}: {', '.join(names)}",
+                         expected="one --policy NAME (use wattswitch compare --policy a,b for several)")
+    policy = names[0]
     options = RunOptions(scenario, prices, hub, day_ahead, bitcoin, load, jobs, start, end, step)
-    outcome = run_comparison(options, [policy], quiet=as_json)
+    chosen = scenario_for(options)  # bad flags fail here, before the signals are built
+    if report is not None:
+        check_output_file(report, "--report")
+    outcome = run_comparison(chosen, [policy], quiet=as_json)
     payload = comparison_payload(outcome.comparison, [policy])
     if report is not None:
         write_report(report, outcome, focus=policy)
@@ -186,10 +275,19 @@ def simulate(
 
 
 def compare_cmd(
+    ctx: typer.Context,
     *,
-    policies: Annotated[str, typer.Option("--policies", help="Comma-separated policy names.")] = ",".join(
-        POLICY_NAMES
-    ),
+    policy: Annotated[
+        list[str],
+        typer.Option("--policy", "-p", metavar="POLICY",
+                     help="Policy to run; repeat or comma-separate for several (always-on and the oracle "
+                          "always run: they grade the others)."),
+    ] = ALL_POLICIES,
+    policies: Annotated[
+        str | None,
+        typer.Option("--policies", metavar="POLICY,...", hidden=True,
+                     help="Deprecated spelling of --policy a,b."),
+    ] = None,
     scenario: ScenarioOption = None,
     prices: PricesOption = None,
     hub: HubOption = None,
@@ -204,14 +302,17 @@ def compare_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Run every policy and the oracle on the same inputs; print profit and capture per policy."""
-    names = [n.strip() for n in policies.split(",") if n.strip()]
-    unknown = [n for n in names if n not in POLICY_NAMES]
-    if unknown:
-        raise InputError(
-            "--policies", f"unknown policy {', '.join(unknown)}", expected=", ".join(POLICY_NAMES)
-        )
+    if policies is not None and given(ctx, "policy"):
+        raise InputError("--policies", "is the old spelling of --policy and both were given",
+                         expected="only --policy NAME (repeated or comma-separated)")
+    flag = "--policies" if policies is not None else "--policy"
+    names = split_names([policies] if policies is not None else policy)
+    check_names(names, POLICY_NAMES, flag)
     options = RunOptions(scenario, prices, hub, day_ahead, bitcoin, load, jobs, start, end, step)
-    outcome = run_comparison(options, names, quiet=as_json)
+    chosen = scenario_for(options)  # bad flags fail here, before the signals are built
+    if report is not None:
+        check_output_file(report, "--report")
+    outcome = run_comparison(chosen, names, quiet=as_json)
     payload = comparison_payload(outcome.comparison, names)
     if report is not None:
         honest = [n for n in names if n not in ("always-on", "oracle")]

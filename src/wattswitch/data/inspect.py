@@ -11,13 +11,19 @@ import numpy as np
 from wattswitch.data.bitcoin import load_bitcoin
 from wattswitch.data.inference import load_inference
 from wattswitch.data.jobs import load_jobs
-from wattswitch.data.prices import load_prices
+from wattswitch.data.prices import load_grid_load, load_prices
 from wattswitch.errors import InputError
 from wattswitch.model.timeseries import TimeSeries
 from wattswitch.model.traces import JobTrace, RequestTrace
 
-Kind = Literal["prices", "bitcoin", "jobs", "inference"]
-KINDS: tuple[Kind, ...] = ("prices", "bitcoin", "jobs", "inference")
+Kind = Literal["prices", "load", "bitcoin", "jobs", "inference"]
+KINDS: tuple[Kind, ...] = ("prices", "load", "bitcoin", "jobs", "inference")
+# Column names of ERCOT's system-load files by weather zone (tidy), all in MW.
+LOAD_ZONE_COLUMNS = frozenset({
+    "ercot_total", "total", "coast", "east", "far_west", "fwest", "north", "north_central", "ncent",
+    "southern", "south", "south_central", "scent", "west",
+})
+TIME_COLUMNS = frozenset({"interval_start_utc", "interval_start_local"})
 
 
 def _iso(value: Any) -> str:
@@ -36,9 +42,14 @@ def _stats(values: np.ndarray) -> dict[str, float | None]:
 
 
 def summarize_series(series: TimeSeries) -> dict[str, Any]:
-    """Rows, span, step, gaps (count, missing intervals, longest) and mean/min/max per series."""
+    """Rows, span, step, gaps (count, missing intervals, longest) and mean/min/max per series.
+
+    Gap lengths are given in intervals and in seconds (``missing_s``, ``longest_s``), since an
+    interval is 5 min in one file and a day in another.
+    """
     gaps = series.gaps()
     longest = max(gaps, key=lambda g: g.intervals, default=None)
+    missing = sum(g.intervals for g in gaps)
     return {
         "source": series.source,
         "unit": series.unit,
@@ -48,13 +59,16 @@ def summarize_series(series: TimeSeries) -> dict[str, Any]:
         "step_s": series.step_s,
         "gaps": {
             "count": len(gaps),
-            "missing_intervals": sum(g.intervals for g in gaps),
+            "missing_intervals": missing,
+            "missing_s": missing * series.step_s,
+            "longest_s": 0 if longest is None else longest.intervals * series.step_s,
             "longest": None
             if longest is None
             else {
                 "first_missing_utc": _iso(longest.first_missing_utc),
                 "last_missing_utc": _iso(longest.last_missing_utc),
                 "intervals": longest.intervals,
+                "duration_s": longest.intervals * series.step_s,
             },
         },
         "series": {
@@ -124,10 +138,27 @@ def detect_kind(path: str | Path) -> Kind:
     if any(key in lowered for key in ("hashrate", "hashprice", "mining_profitability")):
         return "bitcoin"
     if any(key in lowered for key in ("interval_start_utc", "utc timestamp", "deliverydate")):
-        return "prices"
+        return "load" if _holds_load(head) else "prices"
     if not head.strip():
         raise InputError(str(path), "the file is empty", expected="a header and data rows")
     return "jobs"
+
+
+def _holds_load(head: str) -> bool:
+    """A system-load file (MW), not prices: EIA's "Actual Load" title or header, or load-zone columns."""
+    lines = [line.strip().lower() for line in head.splitlines() if line.strip()]
+    if any("actual load" in line or "load (mw)" in line for line in lines[:6]):
+        return True
+    header = next((line for line in lines if line.startswith("interval_start_utc")), None)
+    if header is None:
+        return False
+    columns = [c.strip().strip('"') for c in header.split(",")]
+    values = [c for c in columns if c not in TIME_COLUMNS]
+    if any("price" in c or "lmp" in c or c.startswith("hb_") for c in values):
+        return False
+    return bool(values) and (
+        all(c in LOAD_ZONE_COLUMNS for c in values) or any(c.endswith("load_mw") for c in values)
+    )
 
 
 def inspect_file(path: str | Path, kind: Kind | None = None) -> dict[str, Any]:
@@ -136,6 +167,8 @@ def inspect_file(path: str | Path, kind: Kind | None = None) -> dict[str, Any]:
     summary: dict[str, Any]
     if chosen == "prices":
         summary = summarize_series(load_prices(path))
+    elif chosen == "load":
+        summary = summarize_series(load_grid_load(path))
     elif chosen == "bitcoin":
         summary = summarize_series(load_bitcoin(path))
     elif chosen == "jobs":
