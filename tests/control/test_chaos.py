@@ -68,6 +68,9 @@ addresses = [{quoted}]
 timeout_s = 1.0
 retries = 1
 backoff_s = 0.05
+# one discovery pass: the failing and hanging miners would otherwise get retry passes (1x, 2x, 4x the
+# timeout) at every restart, and this test's kills are timed to land after the first decisions
+discovery_retries = 0
 
 [control.slurm]
 slurm_conf = "{slurm_conf}"
