@@ -28,6 +28,8 @@ app = typer.Typer(
 
 ConfigOption = Annotated[Path, typer.Option("--config", help="Live-control TOML file (see docs/control.md).")]
 EVENT_KINDS = ("demand-response", "4cp")
+MAX_DEADLINE_MIN = 366 * 24 * 60.0  # a year ahead; further is a typo (and overflows a date)
+MAX_DURATION_MIN = 30 * 24 * 60.0  # as the API: an event holds at most 30 days
 
 
 def _logging(verbose: bool) -> None:
@@ -99,17 +101,25 @@ def control(
 
 @app.command()
 def event(
+    *,
     config: ConfigOption,
     target_mw: Annotated[
-        float, typer.Option("--target-mw", min=0.0, help="Site load to be at or below (MW).")
+        float, typer.Option("--target-mw", metavar="MW", min=0.0, help="Site load to be at or below (MW).")
     ],
-    kind: Annotated[str, typer.Option("--kind", help="demand-response or 4cp.")] = "demand-response",
+    kind: Annotated[
+        str, typer.Option("--kind", metavar="KIND", help=f"{' or '.join(EVENT_KINDS)}.")
+    ] = "demand-response",
     deadline_min: Annotated[
-        float, typer.Option("--deadline-min", min=0.0, help="Minutes from now by which to be under target.")
+        float,
+        typer.Option("--deadline-min", metavar="MIN", min=0.0, max=MAX_DEADLINE_MIN,
+                     help="Minutes from now by which to be under target."),
     ] = 0.0,
     duration_min: Annotated[
-        float, typer.Option("--duration-min", min=1.0, help="Minutes the target holds after the deadline.")
+        float,
+        typer.Option("--duration-min", metavar="MIN", min=1.0, max=MAX_DURATION_MIN,
+                     help="Minutes the target holds after the deadline."),
     ] = 60.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the stored event as JSON.")] = False,
 ) -> None:
     """Post a demand-response or 4CP event for the site; the running controller meets it at once."""
     if kind not in EVENT_KINDS:
@@ -122,6 +132,7 @@ def event(
     store, site_id = open_store(settings.database, settings.site_name)
     now = datetime.now(UTC)
     deadline = now + timedelta(minutes=deadline_min)
+    end = deadline + timedelta(minutes=duration_min)
     try:
         with store.write() as session:
             row = live.add_grid_event(
@@ -130,15 +141,26 @@ def event(
                 kind=kind,
                 target_mw=target_mw,
                 deadline_utc=deadline,
-                end_utc=deadline + timedelta(minutes=duration_min),
+                end_utc=end,
                 source="wattswitch control event",
             )
-            typer.echo(
-                f"grid event #{row.id} ({kind}): at or below {target_mw:g} MW by {deadline:%H:%M:%S}Z "
-                f"for {duration_min:g} min; the controller of {settings.site_name!r} acts on its next poll"
-            )
+            event_id = row.id
     finally:
         store.dispose()
+    if as_json:
+        typer.echo(json.dumps({
+            "id": event_id,
+            "site": settings.site_name,
+            "kind": kind,
+            "target_mw": target_mw,
+            "deadline_utc": deadline.isoformat().replace("+00:00", "Z"),
+            "end_utc": end.isoformat().replace("+00:00", "Z"),
+        }, indent=2))
+        return
+    typer.echo(
+        f"grid event #{event_id} ({kind}): at or below {target_mw:g} MW by {deadline:%H:%M:%S}Z "
+        f"for {duration_min:g} min; the controller of {settings.site_name!r} acts on its next poll"
+    )
 
 
 @app.command()
