@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from wattswitch import __version__
 from wattswitch.api import docs, errors
+from wattswitch.api.request_guard import RequestGuard
 from wattswitch.api.routes import control, keys, plans, runs, sites, tenants
 from wattswitch.api.schemas import Health
 from wattswitch.api.settings import Settings
@@ -65,6 +66,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.store = store
     app.state.worker = worker
     errors.install(app)
+    app.add_middleware(
+        RequestGuard, store=store, api_prefix=API_PREFIX, max_body_bytes=settings.max_body_bytes
+    )
     docs.install(app, API_PREFIX)
 
     api = APIRouter(prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)

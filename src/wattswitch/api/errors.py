@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import Scope
 
 from wattswitch.api.run_admission import TooManyRuns
 from wattswitch.errors import InputError, ModelError
@@ -39,6 +41,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "model": ErrorBody,
         "description": "Conflicts with what is stored (duplicate name, run not finished)",
     },
+    413: {"model": ErrorBody, "description": "The body is larger than the server takes (not read)"},
+    415: {"model": ErrorBody, "description": "The body is not JSON (Content-Type: application/json)"},
     422: {"model": ErrorBody, "description": "The request is invalid; `errors` names each field"},
 }
 TOO_MANY_RUNS: dict[int | str, dict[str, Any]] = {
@@ -75,6 +79,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        unreadable = [e for e in exc.errors() if e.get("type") == "json_invalid"]
+        if unreadable:  # not JSON at all: 400, whatever the broken character (never a field "9")
+            where = unreadable[0].get("loc", ())
+            at = f" at character {where[-1]}" if where and isinstance(where[-1], int) else ""
+            reason = _clean(str(unreadable[0].get("ctx", {}).get("error", "invalid JSON")))
+            message = f"the body is not valid JSON{at}: {reason}"
+            return error_response(400, message, [FieldError(field="body", message=message)])
         errors = [
             FieldError(
                 field=_clean(_location(tuple(e.get("loc", ())))), message=_clean(str(e.get("msg", "")))
@@ -113,6 +124,22 @@ def install(app: FastAPI) -> None:
         return error_response(429, str(exc), headers={"Retry-After": str(exc.retry_after_s)})
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        headers = dict(exc.headers) if exc.headers else None
-        return error_response(exc.status_code, _clean(str(exc.detail)), headers=headers)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers) if exc.headers else {}
+        if exc.status_code == 405:  # every method of the path, not only the first route's
+            headers["Allow"] = ", ".join(allowed_methods(request.scope))
+        return error_response(exc.status_code, _clean(str(exc.detail)), headers=headers or None)
+
+
+def allowed_methods(scope: Scope) -> list[str]:
+    """Every method some route accepts on the scope's path (OPTIONS included), sorted.
+
+    Each method is probed through the routes' own ``matches`` (FastAPI nests included routers, so
+    the flat route list does not hold every path)."""
+    allowed = {"OPTIONS"}
+    routes = scope["app"].router.routes
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        probe = {**scope, "method": method}
+        if any(route.matches(probe)[0] == Match.FULL for route in routes):
+            allowed.add(method)
+    return sorted(allowed)

@@ -3,7 +3,8 @@
 
 Environment variables: ``WATTSWITCH_DATABASE_URL``, ``WATTSWITCH_HOST``, ``WATTSWITCH_PORT``,
 ``WATTSWITCH_RUN_WORKERS``, ``WATTSWITCH_MAX_RUN_DAYS``, ``WATTSWITCH_RUN_LEASE_S``,
-``WATTSWITCH_MAX_ACTIVE_RUNS``, ``WATTSWITCH_MAX_ACTIVE_RUNS_PER_KEY``, and ``WATTSWITCH_DATA`` (the folder
+``WATTSWITCH_MAX_ACTIVE_RUNS``, ``WATTSWITCH_MAX_ACTIVE_RUNS_PER_KEY``, ``WATTSWITCH_MAX_BODY_BYTES``,
+and ``WATTSWITCH_DATA`` (the folder
 scenario files may read price/bitcoin/load/job files from; without it only generated signals run).
 """
 
@@ -33,4 +34,6 @@ class Settings(BaseSettings):
     # Runs queued or running at once, over every server on the database and per API key (429 beyond).
     max_active_runs: int = Field(default=32, ge=1, le=10_000)
     max_active_runs_per_key: int = Field(default=8, ge=1, le=10_000)
+    # A request body above this is refused (413) before it is read; a scenario file is ~10 kB.
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=1024**3)
     data_dir: Path | None = Field(default=None, validation_alias=AliasChoices("WATTSWITCH_DATA", "data_dir"))
