@@ -44,7 +44,11 @@ _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 Day = Annotated[
     date,
     BeforeValidator(_iso_day),
-    Field(ge=date(1970, 1, 1), le=date(2200, 12, 31), description="A day, YYYY-MM-DD"),
+    Field(
+        ge=date(1970, 1, 1),
+        le=date(2200, 12, 31),
+        description="A day, YYYY-MM-DD, from 1970-01-01 to 2200-12-31",
+    ),
 ]
 
 
@@ -215,6 +219,9 @@ class Job(Out):
 
 
 class SiteCreate(Strict):
+    """At most one of ``assessment`` (JSON) or ``assessment_toml``."""
+
+    model_config = ConfigDict(json_schema_extra={"not": {"required": ["assessment", "assessment_toml"]}})
     name: Name
     description: Text = ""
     assessment: dict[str, Any] | None = Field(
@@ -239,6 +246,11 @@ class SiteDetail(Site):
 
 
 class ScenarioCreate(Strict):
+    """Exactly one of ``scenario`` (JSON) or ``toml`` (a scenario file's text)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"oneOf": [{"required": ["scenario"]}, {"required": ["toml"]}]}
+    )
     site_id: Id
     scenario: dict[str, Any] | None = Field(
         default=None, description="A scenario as JSON (`wattswitch scenario show --json` → .scenario)"
@@ -277,9 +289,16 @@ class RunCreate(Strict):
         description="Always-on and the oracle are added (capture needs both)",
     )
     start: Day | None = Field(
-        default=None, description="First day (site's local time); default: the scenario's"
+        default=None,
+        description="First day (site's local time), inside the scenario's horizon; default: the scenario's",
     )
-    end: Day | None = Field(default=None, description="Day after the last (exclusive)")
+    end: Day | None = Field(
+        default=None,
+        description=(
+            "Day after the last (exclusive): after start, inside the scenario's horizon, and at most "
+            "WATTSWITCH_MAX_RUN_DAYS (366 by default) after start"
+        ),
+    )
     step_s: Literal[300, 900] | None = None
     tenant_id: Id | None = Field(default=None, description="Share the run with this tenant")
 
@@ -351,6 +370,9 @@ class RunComparison(Out):
 
 
 class PlanCreate(Strict):
+    """At most one of ``assessment`` (JSON) or ``assessment_toml``; neither plans the site's stored one."""
+
+    model_config = ConfigDict(json_schema_extra={"not": {"required": ["assessment", "assessment_toml"]}})
     site_id: Id
     assessment: dict[str, Any] | None = Field(
         default=None, description="Plan these attributes (default: the site's stored assessment)"
