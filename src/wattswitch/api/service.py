@@ -35,10 +35,6 @@ FILE_FIELDS = (
 )
 
 
-class Cancelled(Exception):  # noqa: N818 - a signal, not an error
-    """The server is stopping: the run gives up (its partial results are not written)."""
-
-
 def parse_scenario(plain: dict[str, Any] | None, toml: str | None, data_dir: Path | None) -> Scenario:
     """A scenario from exactly one of JSON or TOML, whose signal files lie inside ``data_dir``."""
     if (plain is None) == (toml is None):
@@ -161,7 +157,7 @@ def simulate(
 ) -> tuple[dict[str, Any], list[Series]]:
     """Run the policies (plus always-on and the oracle) and return the metrics and hourly series.
 
-    ``report`` gets the overall progress in [0, 1]; it may raise :class:`Cancelled` to stop.
+    ``report`` gets the overall progress in [0, 1] (a run in progress is stopped by ending its process).
     """
     report(0.0)
     signals = build_signals(scenario)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from wattswitch.api.auth import Caller, Writer
 from wattswitch.api.errors import TOO_MANY_RUNS
 from wattswitch.api.routes.common import RunId, StoreDep, visible_run
-from wattswitch.api.run_admission import queue_run
+from wattswitch.api.run_admission import check_room, queue_run
 from wattswitch.api.schemas import (
     MAX_ID,
     ComparedPolicy,
@@ -67,6 +67,7 @@ def run_out(row: RunRow) -> Run:
 )
 def start_run(body: RunCreate, request: Request, who: Writer, store: StoreDep) -> Run:
     settings = request.app.state.settings
+    check_room(store, settings, who.key_id)
     with store.read() as session:
         scenario_row = repo.get(session, ScenarioRow, body.scenario_id, "scenario")
         plain = dict(scenario_row.plain)
