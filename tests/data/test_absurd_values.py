@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from wattswitch.data.bitcoin import parse_bitcoin
-from wattswitch.data.jobs import parse_helios_csv
+from wattswitch.data.inspect import summarize_jobs
+from wattswitch.data.jobs import parse_helios_csv, parse_job_csv
 from wattswitch.data.prices import parse_tidy_csv
 from wattswitch.errors import InputError
 
@@ -46,3 +47,17 @@ def test_a_huge_cell_is_not_echoed_whole() -> None:
     message = str(caught.value)
     assert len(message) < 300
     assert "5,000,001 characters" in message
+
+
+def test_a_job_id_given_twice_is_refused_naming_both_lines() -> None:
+    text = "job_id,arrival_s,service_sec,gpu_count\na,0,3600,8\nb,10,3600,8\na,20,60,1\n"
+    with pytest.raises(InputError, match=r"jobs\.csv:4: job_id: job id .a. appears again \(first on line 2"):
+        parse_helios_csv(text, "jobs.csv")
+
+
+def test_cpu_only_jobs_are_counted_on_the_trace_not_dropped_silently() -> None:
+    text = "job_id,submit,duration,gpus\n1,0,10,0\n2,5,30,8\n3,6,30,0\n"
+    trace = parse_job_csv(text, "mixed.csv")
+    assert len(trace.frame) == 1
+    assert trace.cpu_only_jobs_left_out == 2
+    assert summarize_jobs(trace)["cpu_only_jobs_left_out"] == 2

@@ -115,7 +115,11 @@ def schedule(
             summaries[scheduler.name] = result.summary()
     if as_json:
         payload = {
-            "trace": {"source": str(jobs), "jobs": len(trace.frame)},
+            "trace": {
+                "source": str(jobs),
+                "jobs": len(trace.frame),
+                "cpu_only_jobs_left_out": trace.cpu_only_jobs_left_out,
+            },
             "cluster": {"gpus": gpus, "gpus_per_node": gpus_per_node},
             "policies": {name: s.as_json() for name, s in summaries.items()},
         }
@@ -125,6 +129,9 @@ def schedule(
     for line in _header(jobs, len(trace.frame), cluster, options, policies=list(summaries),
                         limit_jobs=limit_jobs):
         print_text(console, line, indent=4)
+    if trace.cpu_only_jobs_left_out:
+        print_text(console, f"[yellow]note:[/] {trace.cpu_only_jobs_left_out:,} rows asking for 0 GPUs "
+                   "left out (CPU-only jobs)", indent=6)
     console.print()
     title = f"{len(trace.frame):,} jobs on {gpus} GPUs ({gpus_per_node} per node)"
     print_table(console, _table(summaries, title))

@@ -89,6 +89,7 @@ def summarize_jobs(trace: JobTrace) -> dict[str, Any]:
     return {
         "source": trace.source,
         "jobs": len(frame),
+        "cpu_only_jobs_left_out": trace.cpu_only_jobs_left_out,
         "span_s": float(submits[-1] - submits[0]) if len(submits) else 0.0,
         "origin_utc": None if trace.origin_utc is None else _iso(trace.origin_utc),
         "total_gpu_hours": round(trace.gpu_hours, 2),

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from wattswitch.data.io import parse_csv_table, read_text, to_float, to_utc_timestamps
-from wattswitch.errors import InputError
+from wattswitch.errors import InputError, shown
 from wattswitch.model.traces import JobTrace
 
 HELIOS_COLUMNS = ("job_id", "arrival_s", "service_sec", "gpu_count")
@@ -196,6 +196,8 @@ def _jobs_from_table(
             source, f"no GPU jobs (all {len(keep)} rows ask for 0 GPUs)", line=int(lines[0]),
             field=gpus, expected="at least one job with 1 or more GPUs",
         )
+    if job_id:
+        _check_unique_ids(ids, lines, source, job_id)
     order = np.flatnonzero(keep)[np.argsort(submit_s[keep], kind="stable")]
     first_s = float(submit_s[order[0]])
     jobs = pd.DataFrame({
@@ -205,8 +207,21 @@ def _jobs_from_table(
         "gpus": gpu_values[order].astype(np.int64),
     })
     origin_utc = pd.Timestamp(round(first_s * NS_PER_S), tz="UTC") if submit_is_time else None
-    trace = JobTrace(frame=jobs, source=source, origin_utc=origin_utc)
-    return ParsedJobs(trace=trace, dropped_cpu_only=int(np.count_nonzero(~keep)))
+    dropped = int(np.count_nonzero(~keep))
+    trace = JobTrace(frame=jobs, source=source, origin_utc=origin_utc, cpu_only_jobs_left_out=dropped)
+    return ParsedJobs(trace=trace, dropped_cpu_only=dropped)
+
+
+def _check_unique_ids(ids: np.ndarray, lines: np.ndarray, source: str, field: str) -> None:
+    """A job id given twice is a copy-paste or a join gone wrong: say where, never keep both silently."""
+    repeated = pd.Series(ids).duplicated().to_numpy()
+    if repeated.any():
+        i = int(np.flatnonzero(repeated)[0])
+        first = int(lines[int(np.flatnonzero(ids == ids[i])[0])])
+        raise InputError(
+            source, f"job id {shown(str(ids[i]))} appears again (first on line {first})", line=int(lines[i]),
+            field=field, expected="one row per job (unique ids)",
+        )
 
 
 def parse_job_csv(

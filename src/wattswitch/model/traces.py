@@ -20,11 +20,14 @@ class JobTrace:
     Columns: ``job_id`` (str), ``submit_s`` (s since the trace's first submission, float),
     ``duration_s`` (run time on the trace's hardware, s), ``gpus`` (int, ≥ 1).
     ``origin_utc`` anchors ``submit_s = 0`` in wall-clock time when the trace says (else None).
+    ``cpu_only_jobs_left_out`` counts the file's rows asking for 0 GPUs (not jobs of a GPU cluster;
+    said wherever the trace is used, never dropped silently).
     """
 
     frame: pd.DataFrame
     source: str
     origin_utc: pd.Timestamp | None = None
+    cpu_only_jobs_left_out: int = 0
 
     def __post_init__(self) -> None:
         missing = [c for c in JOB_COLUMNS if c not in self.frame.columns]

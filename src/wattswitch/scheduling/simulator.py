@@ -26,7 +26,7 @@ import heapq
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -1126,4 +1126,4 @@ def with_limits(trace: JobTrace, time_limit_s: FloatArray) -> JobTrace:
 def first_jobs(trace: JobTrace, count: int) -> JobTrace:
     """The first ``count`` jobs by submit time."""
     frame = trace.frame.iloc[:count].reset_index(drop=True)
-    return JobTrace(frame=pd.DataFrame(frame), source=trace.source, origin_utc=trace.origin_utc)
+    return replace(trace, frame=pd.DataFrame(frame))
