@@ -19,11 +19,23 @@ if TYPE_CHECKING:
 MAX_INTERCONNECT_MW = 10_000.0
 MAX_ASICS_PER_GROUP = 5_000_000  # 10 GW of 2-kW miners
 MAX_GPU_NODES_PER_GROUP = 1_000_000  # 10 GW of 10-kW nodes
+FIRST_YEAR, LAST_YEAR = 1990, 2099  # as the loaders' times: a year 9999 is a typo
+MAX_HORIZON_DAYS = 3653  # ten years of 5-min steps is already a million intervals
 
 
 def check(scenario: Scenario) -> None:
     """Raise ModelError naming the first key that makes the scenario impossible."""
     owner = f"Scenario {scenario.name}"
+    for key in ("start_utc", "end_utc"):
+        when = getattr(scenario, key)
+        if not FIRST_YEAR <= when.year <= LAST_YEAR:
+            raise ModelError(f"{owner}.{key}: the year {when.year} is outside {FIRST_YEAR}–{LAST_YEAR}")
+    days = (scenario.end_utc - scenario.start_utc).total_seconds() / 86400
+    if days > MAX_HORIZON_DAYS:
+        raise ModelError(
+            f"{owner}.end_utc: a horizon of {days:,.0f} days (at most {MAX_HORIZON_DAYS:,}, ten years); "
+            "split the study into shorter runs"
+        )
     limit_mw = scenario.site.interconnect_limit_mw
     if limit_mw > MAX_INTERCONNECT_MW:
         raise ModelError(
