@@ -17,13 +17,7 @@ app = typer.Typer(
 
 @app.command("reset-admin")
 def reset_admin(
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            "--database-url",
-            help="SQLite file or postgresql:// URL (default ./wattswitch.db; env WATTSWITCH_DATABASE_URL).",
-        ),
-    ] = None,
+    database_url: service_db.DatabaseUrlOption = None,
     revoke_old: Annotated[
         bool, typer.Option("--revoke-old", help="Revoke every other admin key (a leaked key stops working).")
     ] = False,

@@ -13,13 +13,7 @@ from wattswitch.cli import keys_cmd, service_db
 def serve(
     host: Annotated[str | None, typer.Option("--host", help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port (default 8765).", min=1, max=65535)] = None,
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            "--database-url",
-            help="SQLite file or postgresql:// URL (default ./wattswitch.db; env WATTSWITCH_DATABASE_URL).",
-        ),
-    ] = None,
+    database_url: service_db.DatabaseUrlOption = None,
     no_seed: Annotated[
         bool, typer.Option("--no-seed", help="Do not load the default site and scenario.")
     ] = False,

@@ -12,7 +12,9 @@ import errno
 import os
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+import typer
 
 from wattswitch.errors import WattswitchError
 
@@ -22,6 +24,15 @@ if TYPE_CHECKING:
 
 DATABASE_ENV = "WATTSWITCH_DATABASE_URL"
 URL_FORMS = "a SQLite file path, sqlite:////abs/path.db or postgresql://USER@HOST:PORT/DB"
+
+DatabaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        metavar="URL",
+        help="SQLite file or postgresql:// URL (default ./wattswitch.db; env WATTSWITCH_DATABASE_URL).",
+    ),
+]
 
 
 class ServiceStartError(WattswitchError):
