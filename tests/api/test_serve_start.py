@@ -16,6 +16,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from cli_testing import run_cli
 from service_testing import free_port, wait_for
 from wattswitch.api.app import create_app
 from wattswitch.api.bootstrap import bootstrap
@@ -27,9 +28,7 @@ CLI = [sys.executable, "-c", "from wattswitch.cli.main import main; main()"]
 
 def _wattswitch(*args: str, cwd: Path, timeout_s: float = 60) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "WATTSWITCH_DATABASE_URL"}
-    return subprocess.run(
-        [*CLI, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout_s, check=False
-    )
+    return run_cli(*args, timeout_s=timeout_s, cwd=cwd, env=env)
 
 
 def _assert_one_line_error(result: subprocess.CompletedProcess[str], *names: str) -> str:

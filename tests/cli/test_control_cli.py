@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
+from cli_testing import run_cli
 from wattswitch.store import live
 from wattswitch.store.db import Store
 
-CLI = [sys.executable, "-c", "from wattswitch.cli.main import main; main()"]
-
 
 def _run(*args: str, timeout_s: float = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout_s, check=False)
+    return run_cli(*args, timeout_s=timeout_s)
 
 
 def test_the_demo_meets_a_demand_response_target_with_faulty_miners() -> None:

@@ -4,17 +4,13 @@ timeouts scaled with the fleet (or as given on the command line)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from typing import Any
 
-CLI = [sys.executable, "-c", "from wattswitch.cli.main import main; main()"]
+from cli_testing import run_cli
 
 
 def _demo(*args: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [*CLI, "control", "demo", *args, "--json"], capture_output=True, text=True, timeout=120, check=False
-    )
+    done = run_cli("control", "demo", *args, "--json", timeout_s=120)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     result: dict[str, Any] = json.loads(done.stdout)

@@ -7,25 +7,22 @@ import json
 import re
 import socket
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cli_testing import run_cli
 from wattswitch.store import live
 from wattswitch.store.db import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-c", "from wattswitch.cli.main import main; main()"]
 REPLAY_START = datetime(2025, 7, 1, tzinfo=UTC)
 
 
 def _run(*args: str, cwd: Path, timeout_s: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*CLI, *args], capture_output=True, text=True, timeout=timeout_s, check=False, cwd=cwd
-    )
+    return run_cli(*args, timeout_s=timeout_s, cwd=cwd)
 
 
 def _steps(done: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:

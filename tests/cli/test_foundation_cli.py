@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from cli_testing import run_cli
+
 FIXTURES = Path(__file__).parents[1] / "fixtures"
-EXE = shutil.which("wattswitch")
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the installed console script (or the module) and capture its output."""
-    fallback = [sys.executable, "-c", "from wattswitch.cli.main import main; main()"]
-    command = [EXE, *args] if EXE else [*fallback, *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    """Run the installed console script and capture its output."""
+    return run_cli(*args)
 
 
 def test_scenario_show_json_describes_the_default_site() -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from cli_testing import run_cli
 from wattswitch.cli.main import app
 
 SITES = Path(__file__).parents[1] / "fixtures" / "sites"
@@ -21,10 +21,7 @@ runner = CliRunner()
 
 def _run_main(*args: str) -> subprocess.CompletedProcess[str]:
     """The real entry point (errors → one red line, exit 2), as the console script runs it."""
-    return subprocess.run(
-        [sys.executable, "-c", "from wattswitch.cli.main import main; main()", *args],
-        capture_output=True, text=True, check=False, env={"COLUMNS": "220", "PATH": ""},
-    )
+    return run_cli(*args, env={"COLUMNS": "220", "PATH": ""})
 
 
 def test_one_site_prints_every_section() -> None:

@@ -4,26 +4,22 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import wattswitch
+from cli_testing import run_cli
 
-EXE = shutil.which("wattswitch")
 WEEK = ("--start", "2025-07-01", "--end", "2025-07-08")
 # Run the console script on the very sources this test process imported.
 ENV = {**os.environ, "PYTHONPATH": str(Path(wattswitch.__file__).parents[1])}
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the installed console script (or the module) and capture its output."""
-    module = [sys.executable, "-c", "from wattswitch.cli.main import main; main()"]
-    command = [EXE, *args] if EXE else [*module, *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False, env=ENV)
+    """Run the installed console script and capture its output."""
+    return run_cli(*args, env=ENV)
 
 
 def test_simulate_json_has_the_documented_shape() -> None:

@@ -4,7 +4,6 @@ read), resolve a run's horizon, run simulations, compute plans."""
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from wattswitch.data.scenario_file import checked_as_written
 from wattswitch.data.signals import build_signals
 from wattswitch.economics.planning.plan import plan_site
 from wattswitch.errors import InputError, ModelError, shown
+from wattswitch.json_safe import finite
 from wattswitch.metrics.summary import ledger_summary
 from wattswitch.model.scenario import Scenario
 from wattswitch.model.site_assessment import SiteAssessment
@@ -136,17 +136,6 @@ def run_scenario(
             expected=f"at most {max_days} days (WATTSWITCH_MAX_RUN_DAYS)",
         )
     return chosen
-
-
-def finite(data: Any) -> Any:
-    """Plain data with NaN and infinities replaced by None (JSON and PostgreSQL refuse them)."""
-    if isinstance(data, float):
-        return data if math.isfinite(data) else None
-    if isinstance(data, dict):
-        return {k: finite(v) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [finite(v) for v in data]
-    return data
 
 
 Reporter = Callable[[float], None]

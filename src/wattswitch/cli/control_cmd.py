@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -15,6 +14,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
+from wattswitch import json_safe
 from wattswitch.errors import InputError
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def control(
 
     def show(report: StepReport) -> None:
         if as_json:
-            typer.echo(json.dumps(_step_plain(report)))
+            typer.echo(json_safe.dumps(_step_plain(report), indent=None))
             return
         o = report.outcome
         modes = f" [red]safe: {', '.join(report.safe_modes)}[/]" if report.safe_modes else ""
@@ -148,7 +148,7 @@ def event(
     finally:
         store.dispose()
     if as_json:
-        typer.echo(json.dumps({
+        typer.echo(json_safe.dumps({
             "id": event_id,
             "site": settings.site_name,
             "kind": kind,
@@ -219,7 +219,7 @@ def demo(
         )
     )
     if as_json:
-        typer.echo(json.dumps(asdict(result), indent=2))
+        typer.echo(json_safe.dumps(asdict(result), indent=2))
         return
     table = Table(title=f"Demand response on {result.miners} fake miners (pyasic over TCP)")
     table.add_column("measure")

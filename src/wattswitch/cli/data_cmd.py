@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from wattswitch import json_safe
 from wattswitch.cli.render import (
     field_stats_table,
     histogram_table,
@@ -38,7 +38,7 @@ def inspect(
     """Read a file with the project's loader and print rows, span, step, gaps and statistics."""
     summary = inspect_file(path, kind)
     if as_json:
-        typer.echo(json.dumps(summary, indent=2))
+        typer.echo(json_safe.dumps(summary, indent=2))
         return
     console = Console()
     unit = UNIT_LABELS.get(str(summary.get("unit")), summary.get("unit"))

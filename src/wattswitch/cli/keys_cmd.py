@@ -3,11 +3,11 @@ one (printed once by ``wattswitch serve``) is lost. Optionally revokes every old
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 
+from wattswitch import json_safe
 from wattswitch.cli import service_db
 
 app = typer.Typer(
@@ -46,7 +46,8 @@ def reset_admin(
     finally:
         store.dispose()
     if as_json:
-        typer.echo(json.dumps({"key": secret, "role": "admin", "id": key_id, "revoked": revoked}))
+        answer = {"key": secret, "role": "admin", "id": key_id, "revoked": revoked}
+        typer.echo(json_safe.dumps(answer, indent=None))
         return
     typer.echo(f"admin API key (shown once, keep it): {secret}")
     if revoke_old:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from wattswitch import json_safe
 from wattswitch.cli import plan_render
 from wattswitch.cli.options import check_output_file
 from wattswitch.cli.render import print_all, print_table, print_text
@@ -80,7 +80,7 @@ def plan(
         write_text_atomic(report, render_plan_report(plans, portfolio if ranked else None))
     if as_json:
         payload = {"sites": [plan_to_dict(p) for p in plans], "portfolio": portfolio_to_dict(portfolio)}
-        typer.echo(json.dumps(payload, indent=2))
+        typer.echo(json_safe.dumps(payload, indent=2))
         return
     console = Console()
     if len(plans) == 1 or full:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from wattswitch import json_safe
 from wattswitch.cli.options import check_output_file
 from wattswitch.cli.render import (
     print_all,
@@ -71,7 +71,7 @@ def show(
             payload["signals"] = {name: summarize_series(s) for name, s in built.series.items()}
             if built.training_jobs is not None:
                 payload["training_jobs"] = summarize_jobs(built.training_jobs)
-        typer.echo(json.dumps(payload, indent=2, default=_jsonable))
+        typer.echo(json_safe.dumps(payload, indent=2, default=_jsonable))
         return
     console = Console()
     print_all(console, scenario_tables(chosen, scenario))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from wattswitch import json_safe
 from wattswitch.cli.options import check_input_files, check_names, given, split_names
 from wattswitch.cli.render import number, print_table, print_text, value_column
 from wattswitch.data.jobs import load_jobs
@@ -123,7 +123,7 @@ def schedule(
             "cluster": {"gpus": gpus, "gpus_per_node": gpus_per_node},
             "policies": {name: s.as_json() for name, s in summaries.items()},
         }
-        typer.echo(json.dumps(payload, indent=2))
+        typer.echo(json_safe.dumps(payload, indent=2))
         return
     console = Console()
     for line in _header(jobs, len(trace.frame), cluster, options, policies=list(summaries),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+from wattswitch import json_safe
 from wattswitch.cli.options import check_input_files, check_names, check_output_file, given, split_names
 from wattswitch.cli.run_render import print_run
 from wattswitch.cli.scenario_cmd import ScenarioOption, resolve_scenario
@@ -266,7 +266,7 @@ def simulate(
     if report is not None:
         write_report(report, outcome, focus=policy)
     if as_json:
-        typer.echo(json.dumps({**payload, "policy": policy, "notes": list(outcome.notes)}, indent=2))
+        typer.echo(json_safe.dumps({**payload, "policy": policy, "notes": list(outcome.notes)}, indent=2))
         return
     console = Console()
     print_run(console, outcome.scenario, payload, scenario_path=scenario, notes=outcome.notes, focus=policy)
@@ -319,7 +319,7 @@ def compare_cmd(
         focus = honest[0] if honest else (names[0] if names else "always-on")
         write_report(report, outcome, focus=focus)
     if as_json:
-        typer.echo(json.dumps({**payload, "notes": list(outcome.notes)}, indent=2))
+        typer.echo(json_safe.dumps({**payload, "notes": list(outcome.notes)}, indent=2))
         return
     console = Console()
     print_run(console, outcome.scenario, payload, scenario_path=scenario, notes=outcome.notes)
