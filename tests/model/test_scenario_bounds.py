@@ -10,6 +10,7 @@ import pytest
 from cli_testing import run_cli
 from wattswitch.data.scenario_file import parse_scenario_toml, scenario_to_toml
 from wattswitch.errors import InputError
+from wattswitch.model import scenario_bounds
 from wattswitch.model.default_scenario import default_scenario
 from wattswitch.store.codec import scenario_from_json, scenario_to_json
 
@@ -76,3 +77,17 @@ def test_scenario_check_exits_2_with_one_line(
     assert key in lines[0]
     assert fix in lines[0]
     assert done.stdout == ""
+
+
+def test_the_default_scenario_is_not_unusual() -> None:
+    assert scenario_bounds.unusual(default_scenario()) == []
+
+
+def test_unusual_values_are_warnings_on_stderr_not_errors(tmp_path: Path) -> None:
+    path = tmp_path / "hot.toml"
+    path.write_text(_edited("pue = 1.05 }", "pue = 2.5 }"), encoding="utf-8")
+    done = run_cli("scenario", "check", str(path), timeout_s=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok: scenario 'default'")
+    expected = f"warning: {path}: site.cooling_zones (mining-hall).pue: 2.5 is high for any hall"
+    assert done.stderr.strip() == expected

@@ -22,6 +22,7 @@ from wattswitch.cli.render import (
 from wattswitch.data.inspect import summarize_jobs, summarize_series
 from wattswitch.data.scenario_file import load_scenario, save_scenario
 from wattswitch.data.signals import build_signals
+from wattswitch.model import scenario_bounds
 from wattswitch.model.codec import to_plain
 from wattswitch.model.default_scenario import default_scenario
 from wattswitch.model.scenario import Scenario
@@ -109,6 +110,8 @@ def save(
 def check(path: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario TOML file.")]) -> None:
     """Validate a scenario file; exit 0 and say so when it is good."""
     chosen = load_scenario(path)
+    for note in scenario_bounds.unusual(chosen):
+        typer.echo(f"warning: {path}: {note}", err=True)
     typer.echo(
         f"ok: scenario '{chosen.name}', {chosen.periods:,} intervals, "
         f"nameplate {chosen.facility_nameplate_mw:.1f} MW vs limit {chosen.site.interconnect_limit_mw:g} MW"

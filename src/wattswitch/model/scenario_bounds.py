@@ -117,3 +117,41 @@ def _check_gpu_floor(scenario: Scenario, owner: str, limit_mw: float) -> None:
             f"peak, idle nodes, with cooling) is {floor_mw:,.1f} MW, above the {limit_mw:g} MW interconnect "
             "limit; reserve fewer nodes, shrink the GPU groups or raise site.interconnect_limit_mw"
         )
+
+
+def unusual(scenario: Scenario) -> list[str]:
+    """Possible but unusual values, worth a second look (warnings, never errors), each naming its key."""
+    notes: list[str] = []
+    limit_mw = scenario.site.interconnect_limit_mw
+    nameplate_mw = scenario.facility_nameplate_mw
+    if nameplate_mw < 0.5 * limit_mw:
+        notes.append(
+            f"site.interconnect_limit_mw: everything on draws {nameplate_mw:,.1f} MW of the {limit_mw:g} MW "
+            "limit; the limit never binds (is a fleet missing?)"
+        )
+    if nameplate_mw > 3 * limit_mw:
+        notes.append(
+            f"site.interconnect_limit_mw: {nameplate_mw:,.1f} MW of machines behind a {limit_mw:g} MW limit "
+            "(more than 3x): most of the fleet can never run"
+        )
+    for zone in scenario.site.cooling_zones:
+        if zone.pue > 1.8:
+            notes.append(f"site.cooling_zones ({zone.name}).pue: {zone.pue:g} is high for any hall")
+    for i, group in enumerate(scenario.asic_groups):
+        if not 10.0 <= group.efficiency_j_per_th <= 150.0:
+            notes.append(
+                f"asic_groups[{i}]: {group.efficiency_j_per_th:.1f} J/TH is outside what ASICs since 2016 "
+                "draw (10-150 J/TH); check power_w and hashrate_th_s"
+            )
+    for i, gpus in enumerate(scenario.gpu_groups):
+        if not 1_000.0 <= gpus.busy_node_power_w <= 20_000.0:
+            notes.append(
+                f"gpu_groups[{i}].busy_node_power_w: {gpus.busy_node_power_w:,.0f} W per node is outside "
+                "1-20 kW (an 8-GPU H100 server draws ~10 kW)"
+            )
+    ppa = scenario.contract.ppa
+    if ppa is not None and not 0.0 <= ppa.price_usd_per_mwh <= 300.0:
+        notes.append(f"contract.ppa.price_usd_per_mwh: ${ppa.price_usd_per_mwh:g}/MWh is outside $0-300/MWh")
+    if (scenario.end_utc - scenario.start_utc).total_seconds() < 86400:
+        notes.append("end_utc: a horizon under a day says little about a year's money (4CP, hashprice)")
+    return notes
