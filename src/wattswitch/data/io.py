@@ -28,8 +28,11 @@ LATEST_TIME_UTC = pd.Timestamp("2100-01-01T00:00:00Z")
 _ZONE_SUFFIX = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s?(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
 
 
-def read_text(path: str | Path) -> str:
-    """The file's text (gunzipped when it ends in ``.gz``); clear errors for missing/binary files."""
+def read_text(path: str | Path, *, expected: str | None = None) -> str:
+    """The file's text (gunzipped when it ends in ``.gz``); clear errors for missing/binary/empty files.
+
+    ``expected`` says what the file should hold (default: by its name, TOML tables or CSV rows).
+    """
     file_path = Path(path)
     if not file_path.exists():
         raise InputError(str(path), "no such file", expected="an existing file path")
@@ -44,11 +47,11 @@ def read_text(path: str | Path) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise InputError(
-            str(path), f"not UTF-8 text (byte {err.start})", expected="a CSV/JSONL text file"
-        ) from err
+        what = expected or "a CSV, JSONL or TOML text file"
+        raise InputError(str(path), f"not UTF-8 text (byte {err.start})", expected=what) from err
     if not text.strip():
-        raise InputError(str(path), "the file is empty", line=1, expected="a header and data rows")
+        what = expected or ("TOML tables" if file_path.suffix == ".toml" else "a header and data rows")
+        raise InputError(str(path), "the file is empty", line=1, expected=what)
     return text
 
 
