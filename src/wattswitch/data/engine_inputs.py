@@ -23,22 +23,54 @@ def _values(signals: ScenarioSignals, name: str) -> np.ndarray:
     return signals.series[name].frame.iloc[:, 0].to_numpy(dtype=float)
 
 
-def bridge_gaps(values: np.ndarray, label: str) -> tuple[np.ndarray, int]:
+# Gaps inside the data are bridged with the last known value (and counted); a file that starts
+# later or ends earlier than the horizon by more than this is the wrong file or the wrong dates.
+MAX_EDGE_GAP_S = 86400.0
+
+
+def bridge_gaps(
+    values: np.ndarray, label: str, index: pd.DatetimeIndex | None = None
+) -> tuple[np.ndarray, int]:
     """Carry the last known value over gaps (the first known value before the start).
 
-    Returns the bridged copy and how many intervals were bridged, so callers report it.
+    Returns the bridged copy and how many intervals were bridged, so callers report it. With the
+    grid's ``index``, data that starts after or ends before the horizon by more than a day is an
+    error naming the dates, not months of invented prices.
     """
     missing = np.isnan(values)
     if missing.all():
         raise InputError(
             label,
             "no value at all in the scenario's horizon",
-            expected="data covering the scenario's start..end",
+            expected="data covering the run's --start..--end (or a scenario horizon inside the file's span)",
         )
     if not missing.any():
         return values, 0
+    if index is not None and len(index) > 1:
+        _check_edges(missing, index, label)
     bridged = pd.Series(values).ffill().bfill().to_numpy()
     return bridged, int(missing.sum())
+
+
+def _check_edges(missing: np.ndarray, index: pd.DatetimeIndex, label: str) -> None:
+    step_s = (index[1] - index[0]).total_seconds()
+    known = np.flatnonzero(~missing)
+    first, last = int(known[0]), int(known[-1])
+    late_s, early_s = first * step_s, (len(missing) - 1 - last) * step_s
+    if early_s > MAX_EDGE_GAP_S:
+        ends = index[last] + pd.Timedelta(seconds=step_s)
+        raise InputError(
+            label,
+            f"the data ends {ends:%Y-%m-%d %H:%M} UTC, {early_s / 86400:,.1f} days before the run's end",
+            expected=f"an --end on or before {ends:%Y-%m-%d}, or a file that covers the whole run",
+        )
+    if late_s > MAX_EDGE_GAP_S:
+        raise InputError(
+            label,
+            f"the data starts {index[first]:%Y-%m-%d %H:%M} UTC, "
+            f"{late_s / 86400:,.1f} days after the run's start",
+            expected=f"a --start on or after {index[first]:%Y-%m-%d}, or a file that covers the whole run",
+        )
 
 
 def training_arrivals(jobs: JobTrace | None, scenario: Scenario) -> np.ndarray:
@@ -67,10 +99,10 @@ def training_arrivals(jobs: JobTrace | None, scenario: Scenario) -> np.ndarray:
 
 def site_inputs(scenario: Scenario, signals: ScenarioSignals) -> SiteInputs:
     """The arrays of one run; real-time price and hashprice gaps are bridged and counted."""
-    rt, filled = bridge_gaps(_values(signals, RT_PRICE), signals.series[RT_PRICE].source)
-    hashprice, _ = bridge_gaps(_values(signals, HASHPRICE), signals.series[HASHPRICE].source)
-    inference = np.clip(np.nan_to_num(_values(signals, INFERENCE), nan=0.0), 0.0, 1.0)
     index = pd.DatetimeIndex(signals.series[RT_PRICE].frame.index)
+    rt, filled = bridge_gaps(_values(signals, RT_PRICE), signals.series[RT_PRICE].source, index)
+    hashprice, _ = bridge_gaps(_values(signals, HASHPRICE), signals.series[HASHPRICE].source, index)
+    inference = np.clip(np.nan_to_num(_values(signals, INFERENCE), nan=0.0), 0.0, 1.0)
     local = index.tz_convert(scenario.site.timezone)
     return SiteInputs(
         rt_price_usd_per_mwh=rt,
