@@ -32,9 +32,10 @@ MAX_DEADLINE_MIN = 366 * 24 * 60.0  # a year ahead; further is a typo (and overf
 MAX_DURATION_MIN = 30 * 24 * 60.0  # as the API: an event holds at most 30 days
 
 
-def _logging(verbose: bool) -> None:
+def _logging(verbose: bool, quiet_level: int = logging.WARNING) -> None:
+    """Logs to stderr through rich (replacing pyasic's own format set at its import)."""
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
+        level=logging.INFO if verbose else quiet_level,
         format="%(message)s",
         handlers=[RichHandler(console=Console(stderr=True), show_path=False)],
         force=True,
@@ -199,6 +200,8 @@ def demo(
 ) -> None:
     """Start fake miners and a replayed price feed locally, run a demand-response event, report."""
     from wattswitch.control.demo import run_demo  # noqa: PLC0415
+
+    _logging(verbose=False, quiet_level=logging.ERROR)  # the demo's own event is no warning
 
     console = Console()
     say = (lambda _line: None) if as_json else (lambda line: console.print(line, highlight=False))

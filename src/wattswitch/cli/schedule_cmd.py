@@ -102,7 +102,7 @@ def schedule(
     console = Console(stderr=True)
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
-        console=console, disable=as_json, transient=True,
+        console=console, disable=as_json or not console.is_terminal, transient=True,
     ) as bar:
         for scheduler in schedulers:
             task = bar.add_task(f"{scheduler.name:<14}", total=len(trace.frame))
@@ -129,6 +129,12 @@ def schedule(
     for line in _header(jobs, len(trace.frame), cluster, options, policies=list(summaries),
                         limit_jobs=limit_jobs):
         print_text(console, line, indent=4)
+    too_big = trace.frame["gpus"] > cluster.gpus
+    if too_big.any():
+        largest = int(trace.frame["gpus"].max())
+        count = int(too_big.sum())
+        print_text(console, f"[yellow]note:[/] {count:,} job(s) ask for more GPUs than the cluster has "
+                   f"(up to {largest:,} > {cluster.gpus:,}): rejected by every policy", indent=6)
     if trace.cpu_only_jobs_left_out:
         print_text(console, f"[yellow]note:[/] {trace.cpu_only_jobs_left_out:,} rows asking for 0 GPUs "
                    "left out (CPU-only jobs)", indent=6)
@@ -137,6 +143,10 @@ def schedule(
     print_table(console, _table(summaries, title))
     print_text(console, "time to finish: from submit to end, waiting included; GPUs busy: share of the "
                "cluster's GPU-hours in use", indent=2)
+
+
+def _nodes(count: int) -> str:
+    return f"{count:,} node" if count == 1 else f"{count:,} nodes"
 
 
 def _header(path: Path, jobs: int, cluster: ClusterSpec, options: SimOptions, *,
@@ -148,7 +158,7 @@ def _header(path: Path, jobs: int, cluster: ClusterSpec, options: SimOptions, *,
              else "continuously")
     return [
         f"[bold]Scheduled:[/] {escape(str(path))} ({jobs:,} jobs{first})",
-        f"[bold]Cluster:[/] {cluster.gpus:,} GPUs ({cluster.gpus // cluster.gpus_per_node:,} nodes of "
+        f"[bold]Cluster:[/] {cluster.gpus:,} GPUs ({_nodes(cluster.gpus // cluster.gpus_per_node)} of "
         f"{cluster.gpus_per_node})",
         f"[bold]Policies:[/] {', '.join(policies)}",
         f"[bold]Assumptions:[/] users' time limits off by a log-normal σ {options.limits.sigma:g} "

@@ -207,7 +207,9 @@ def run_comparison(scenario: Scenario, names: list[str], quiet: bool) -> RunOutc
     signals = build_signals(scenario, show_progress=not quiet)
     site = SimulatedSite(scenario, site_inputs(scenario, signals))
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
-    with Progress(*columns, transient=True, disable=quiet, console=Console(stderr=True)) as progress:
+    bar_console = Console(stderr=True)  # no bar (and no blank lines) when stderr is not a terminal
+    hidden = quiet or not bar_console.is_terminal
+    with Progress(*columns, transient=True, disable=hidden, console=bar_console) as progress:
         result = compare(site, names, _progress_factory(progress, scenario.periods))
     notes = list(signals.notes)
     if site.inputs.filled_price_intervals:
@@ -308,6 +310,8 @@ def compare_cmd(
     flag = "--policies" if policies is not None else "--policy"
     names = split_names([policies] if policies is not None else policy)
     check_names(names, POLICY_NAMES, flag)
+    if policies is not None:  # after the names are checked: an error stays one line
+        typer.echo("warning: --policies is deprecated; write --policy a,b (or repeat --policy)", err=True)
     options = RunOptions(scenario, prices, hub, day_ahead, bitcoin, load, jobs, start, end, step)
     chosen = scenario_for(options)  # bad flags fail here, before the signals are built
     if report is not None:

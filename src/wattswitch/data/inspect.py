@@ -130,6 +130,8 @@ def _head(path: Path, limit: int = 4096) -> str:
 def detect_kind(path: str | Path) -> Kind:
     """Guess what a file holds from its first lines (use ``--kind`` to say it explicitly)."""
     file_path = Path(path)
+    if file_path.is_dir():
+        raise InputError(str(path), "is a folder", expected="a file inside it")
     if not file_path.is_file():
         raise InputError(str(path), "no such file", expected="an existing file path")
     head = _head(file_path)

@@ -94,7 +94,9 @@ def build_signals(scenario: Scenario, *, show_progress: bool = False) -> Scenari
 
     Gaps in real files stay NaN and are reported in ``notes``; nothing is filled here.
     """
-    with Progress(transient=True, disable=not show_progress, console=Console(stderr=True)) as progress:
+    console = Console(stderr=True)  # no bar (and no blank lines) when stderr is not a terminal
+    hidden = not show_progress or not console.is_terminal
+    with Progress(transient=True, disable=hidden, console=console) as progress:
         task = progress.add_task("building signals", total=3)
         series, jobs = _generated(scenario)
         progress.advance(task)
