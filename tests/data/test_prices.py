@@ -126,11 +126,11 @@ def test_eia_bad_timestamp_names_the_data_line() -> None:
 
 
 def test_price_and_load_loaders_refuse_each_others_files() -> None:
-    with pytest.raises(InputError, match="holds grid load"):
+    with pytest.raises(InputError, match="holds system load"):
         load_prices(fixture("eia_ercot_load_2020_names.csv"))
-    with pytest.raises(InputError, match="holds prices"):
+    with pytest.raises(InputError, match="holds hub prices"):
         load_grid_load(fixture("eia_ercot_rt_sample.csv"))
-    with pytest.raises(InputError, match="holds prices"):
+    with pytest.raises(InputError, match="holds hub prices"):
         load_grid_load(fixture("ercot_rt_spp_normal_day.csv"))
 
 

@@ -216,7 +216,9 @@ def run_comparison(scenario: Scenario, names: list[str], quiet: bool) -> RunOutc
         notes.append(
             f"{site.inputs.filled_price_intervals:,} price intervals bridged with the last known price"
         )
-    if scenario.periods * scenario.step_s < 365 * 86400 and site.site.four_cp_usd_per_kw_year:
+    peak_months_in_run = set(site.site.four_cp_months) & {int(m) for m in site.inputs.local_month}
+    part_of_a_year = scenario.periods * scenario.step_s < 365 * 86400
+    if part_of_a_year and site.site.four_cp_usd_per_kw_year and peak_months_in_run:
         notes.append(
             "4CP peaks are taken within the simulated horizon: for part of a summer the charge is an estimate"
         )

@@ -125,6 +125,9 @@ def _metavar(param: Any) -> str:
 
 def _help_text(param: Any) -> str:
     text = _one_line(str(getattr(param, "help", None) or "")).rstrip(".")
+    first_word = text.split(" ", 1)[0]
+    if first_word[1:2].isupper():  # an acronym (CSV, GPU, TOML) keeps its case
+        return text
     return text[:1].lower() + text[1:]
 
 

@@ -107,8 +107,8 @@ def load_prices(path: str | Path, hub: str | None = None) -> TimeSeries:
     source = str(path)
     series = _parse_sniffed(read_text(path), source, tidy_unit=PRICE_UNIT)
     if series.unit != PRICE_UNIT:
-        raise InputError(source, f"holds grid load ({series.unit}), not prices",
-                         expected="a price file (use load_grid_load for load)")
+        raise InputError(source, "this file holds system load (MW), not prices",
+                         expected="a price file here; give a load file as --load (grid_load_file)")
     return series if hub is None else _select(series, hub)
 
 
@@ -117,8 +117,8 @@ def load_grid_load(path: str | Path) -> TimeSeries:
     source = str(path)
     series = _parse_sniffed(read_text(path), source, tidy_unit=LOAD_UNIT)
     if series.unit != LOAD_UNIT:
-        raise InputError(source, f"holds prices ({series.unit}), not grid load",
-                         expected="a load file in MW (use load_prices for prices)")
+        raise InputError(source, "this file holds hub prices, not system load",
+                         expected="a load file here (ERCOT_TOTAL in MW); give prices as --prices")
     return series
 
 
@@ -147,11 +147,24 @@ def _parse_sniffed(text: str, source: str, *, tidy_unit: str) -> TimeSeries:
     return parse_ercot_spp_report(text, source)
 
 
+def looks_like_load(columns: list[str]) -> bool:
+    """Columns of a system-load file (ERCOT's total and weather zones), not of hub prices."""
+    return "ERCOT_TOTAL" in columns and not any(c.startswith(("HB_", "LZ_")) for c in columns)
+
+
+def looks_like_prices(columns: list[str]) -> bool:
+    """Columns of hub/zone prices (HB_*, LZ_*)."""
+    return any(c.startswith(("HB_", "LZ_")) for c in columns)
+
+
 def _select(series: TimeSeries, hub: str) -> TimeSeries:
-    """Only column ``hub``; an unknown name lists the available ones."""
+    """Only column ``hub``; an unknown name lists the available ones (or says it is a load file)."""
     if hub not in series.frame.columns:
+        if looks_like_load(series.columns):
+            raise InputError(series.source, "this file holds system load (MW), not prices",
+                             expected="a price file here; give a load file as --load (grid_load_file)")
         raise InputError(series.source, f"no hub/zone column {hub!r}",
-                         expected=f"one of {', '.join(series.columns)}")
+                         expected=f"one of {', '.join(series.columns)} (--hub)")
     return TimeSeries(frame=series.frame[[hub]], step_s=series.step_s, unit=series.unit,
                       source=series.source)
 
