@@ -33,7 +33,8 @@ def test_the_demo_prints_a_table() -> None:
     done = _run("control", "demo", "--miners", "12")
     assert done.returncode == 0, done.stderr
     assert "trigger → metered load under target" in done.stdout
-    assert "journal: 3 decisions, all confirmed" in done.stdout
+    assert "journal: 3 decisions, state confirmed" in done.stdout
+    assert "not reached" not in done.stdout
 
 
 def test_an_event_posted_from_the_cli_lands_in_the_store(tmp_path: Path) -> None:
@@ -72,3 +73,12 @@ def test_control_errors_are_one_clear_line(tmp_path: Path) -> None:
     assert "site.toml" in refused.stderr
     assert "needs hindsight" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_a_demo_that_misses_its_target_says_so_and_exits_1() -> None:
+    # a third of the fleet ignores the stop: the site cannot get under its target
+    done = _run("control", "demo", "--miners", "12", "--fail", "4")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "the demand-response target was not reached" in done.stdout
+    assert "— (not reached:" in done.stdout
+    assert "4 command(s) failed" in done.stdout

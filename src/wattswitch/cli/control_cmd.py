@@ -19,6 +19,7 @@ from wattswitch.errors import InputError
 
 if TYPE_CHECKING:
     from wattswitch.control.controller import StepReport
+    from wattswitch.control.demo import DemoResult
 
 app = typer.Typer(
     help="Live control: the backtested policies driving miners (pyasic), Slurm and a price feed.",
@@ -223,7 +224,15 @@ def demo(
     )
     if as_json:
         typer.echo(json_safe.dumps(asdict(result), indent=2))
-        return
+    else:
+        _print_demo(console, result)
+    if not result.target_reached:  # a demo that misses its target says so in its exit code too
+        raise typer.Exit(1)
+
+
+
+def _print_demo(console: Console, result: DemoResult) -> None:
+    """The demo's measurements as a table, its failures and its journal."""
     table = Table(title=f"Demand response on {result.miners} fake miners (pyasic over TCP)")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -242,14 +251,21 @@ def demo(
         ("extra stops for lying miners", str(result.emergency_stops)),
         ("preemptible jobs paused", str(result.jobs_suspended)),
         ("metered load before → after", f"{result.metered_mw_before:.3f} → {result.metered_mw_after:.3f} MW"),
-        ("over target once reached (max)", f"{result.max_over_cap_mw:.3f} MW"),
+        (
+            "over target once reached (max)",
+            f"{result.max_over_cap_mw:.3f} MW" if result.target_reached
+            else f"— (not reached: {result.metered_mw_after - result.target_mw:.3f} MW over at the end)",
+        ),
     ]
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
     for failure in result.failures:
         console.print(f"  failed: {failure}", highlight=False)
-    console.print(f"journal: {len(result.decisions)} decisions, all {_states(result.decisions)}")
+    failed = f"; {result.failed} command(s) failed (see above)" if result.failed else ""
+    console.print(f"journal: {len(result.decisions)} decisions, state {_states(result.decisions)}{failed}")
+    if not result.target_reached:
+        console.print("[bold red]the demand-response target was not reached[/] (exit code 1)")
 
 
 def _step_plain(report: StepReport) -> dict[str, object]:
