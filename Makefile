@@ -19,7 +19,7 @@ install-dev:
 	@bash scripts/install-system-deps.sh
 
 demo: install
-	$(BIN)/wattswitch simulate
+	@$(BIN)/wattswitch simulate
 
 lint: install-dev
 	$(BIN)/python -m ruff check src tests benchmarks

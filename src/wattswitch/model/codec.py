@@ -9,7 +9,7 @@ import typing
 from datetime import datetime
 from typing import Any, TypeVar
 
-from wattswitch.errors import InputError, ModelError
+from wattswitch.errors import InputError, ModelError, shown
 
 T = TypeVar("T")
 
@@ -78,27 +78,34 @@ def _build(cls: type, data: Any, source: str, path: str) -> Any:
 def _scalar(annotation: Any, data: Any, source: str, path: str) -> Any:
     if annotation is float:
         if isinstance(data, bool) or not isinstance(data, int | float):
-            raise InputError(source, f"got {data!r}", field=path, expected="a number")
+            raise InputError(source, f"got {_got(data)}", field=path, expected="a number")
         return float(data)
     if annotation is int:
         if isinstance(data, bool) or not isinstance(data, int):
-            raise InputError(source, f"got {data!r}", field=path, expected="a whole number")
+            raise InputError(source, f"got {_got(data)}", field=path, expected="a whole number")
         return data
     if annotation is bool:
         if not isinstance(data, bool):
-            raise InputError(source, f"got {data!r}", field=path, expected="true or false")
+            raise InputError(source, f"got {_got(data)}", field=path, expected="true or false")
         return data
     if annotation is str:
         if not isinstance(data, str):
-            raise InputError(source, f"got {data!r}", field=path, expected="a string")
+            raise InputError(source, f"got {_got(data)}", field=path, expected="a string")
         return data
     if annotation is datetime:
         if isinstance(data, str):  # quoted in TOML, or from JSON: the same ISO 8601 text
             with contextlib.suppress(ValueError):
                 data = datetime.fromisoformat(data.strip())
         if not isinstance(data, datetime) or data.tzinfo is None:
-            raise InputError(source, f"got {data!r}", field=path,
+            raise InputError(source, f"got {_got(data)}", field=path,
                              expected="a date-time with zone, e.g. 2025-01-01T00:00:00Z "
                                       "(quoted or not)")
         return data
     raise TypeError(f"codec: unsupported field type {annotation!r} at {path}")
+
+
+def _got(data: Any) -> str:
+    """What the file holds, as its author wrote it (short; a date-time without its zone said so)."""
+    if isinstance(data, datetime):
+        return f"{data.isoformat()}" + (" (no time zone)" if data.tzinfo is None else "")
+    return shown(data) if isinstance(data, str) else shown(repr(data))
