@@ -107,6 +107,8 @@ def build_signals(scenario: Scenario, *, show_progress: bool = False) -> Scenari
         if scenario.signals.jobs_file:
             jobs = load_jobs(scenario.signals.jobs_file)
             notes.append(f"training jobs: {scenario.signals.jobs_file}")
+            if jobs.origin_utc is None:
+                notes.append("training jobs: the trace's times are relative; its first job starts the run")
             if jobs.cpu_only_jobs_left_out:
                 left_out = jobs.cpu_only_jobs_left_out
                 notes.append(f"training jobs: {left_out:,} rows asking for 0 GPUs left out (CPU-only)")
