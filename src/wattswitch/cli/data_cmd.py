@@ -13,6 +13,7 @@ from wattswitch import json_safe
 from wattswitch.cli.render import (
     field_stats_table,
     histogram_table,
+    label,
     print_table,
     print_text,
     series_overview,
@@ -22,7 +23,6 @@ from wattswitch.data.inspect import KINDS, Kind, inspect_file
 
 app = typer.Typer(help="Inspect data files (prices, system load, bitcoin, jobs, inference).",
                   no_args_is_help=True)
-UNIT_LABELS = {"usd_per_mwh": "$/MWh", "mw": "MW", "usd_per_ph_day": "$/PH/day"}
 
 
 @app.command()
@@ -41,7 +41,7 @@ def inspect(
         typer.echo(json_safe.dumps(summary, indent=2))
         return
     console = Console()
-    unit = UNIT_LABELS.get(str(summary.get("unit")), summary.get("unit"))
+    unit = label(str(summary["unit"])) if summary.get("unit") else None
     what = f"{summary['kind']}, {unit}" if unit and unit != "per_column" else summary["kind"]
     print_text(console, f"[bold]{escape(str(path))}[/] ({escape(str(what))})", indent=4)
     if summary["kind"] in ("prices", "load", "bitcoin"):

@@ -11,18 +11,13 @@ import numpy as np
 from wattswitch.data.bitcoin import load_bitcoin
 from wattswitch.data.inference import load_inference
 from wattswitch.data.jobs import load_jobs
-from wattswitch.data.prices import load_grid_load, load_prices
+from wattswitch.data.prices import load_grid_load, load_prices, looks_like_load
 from wattswitch.errors import InputError
 from wattswitch.model.timeseries import TimeSeries
 from wattswitch.model.traces import JobTrace, RequestTrace
 
 Kind = Literal["prices", "load", "bitcoin", "jobs", "inference"]
 KINDS: tuple[Kind, ...] = ("prices", "load", "bitcoin", "jobs", "inference")
-# Column names of ERCOT's system-load files by weather zone (tidy), all in MW.
-LOAD_ZONE_COLUMNS = frozenset({
-    "ercot_total", "total", "coast", "east", "far_west", "fwest", "north", "north_central", "ncent",
-    "southern", "south", "south_central", "scent", "west",
-})
 TIME_COLUMNS = frozenset({"interval_start_utc", "interval_start_local"})
 
 
@@ -156,12 +151,7 @@ def _holds_load(head: str) -> bool:
     if header is None:
         return False
     columns = [c.strip().strip('"') for c in header.split(",")]
-    values = [c for c in columns if c not in TIME_COLUMNS]
-    if any("price" in c or "lmp" in c or c.startswith("hb_") for c in values):
-        return False
-    return bool(values) and (
-        all(c in LOAD_ZONE_COLUMNS for c in values) or any(c.endswith("load_mw") for c in values)
-    )
+    return looks_like_load([c for c in columns if c not in TIME_COLUMNS])
 
 
 def inspect_file(path: str | Path, kind: Kind | None = None) -> dict[str, Any]:

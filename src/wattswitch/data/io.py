@@ -18,21 +18,20 @@ import numpy as np
 import pandas as pd
 
 from wattswitch.errors import InputError, shown
+from wattswitch.model.scenario_bounds import FIRST_YEAR, LAST_YEAR
 
 DATA_ENV_VAR = "WATTSWITCH_DATA"
 # a clock time followed by a zone: "...00:00Z", "...00:00+00:00", "...00:00:00-0600"
-# Market and network data from before 1990 or after 2099 is a typo (a year 9999, or a last row in
-# 2262 that would expand a 15-min grid to millions of rows), not a signal.
-EARLIEST_TIME_UTC = pd.Timestamp("1990-01-01T00:00:00Z")
-LATEST_TIME_UTC = pd.Timestamp("2100-01-01T00:00:00Z")
+# Market and network data outside the years scenarios may span (a year 9999, or a last row in 2262
+# that would expand a 15-min grid to millions of rows) is a typo, not a signal.
+EARLIEST_TIME_UTC = pd.Timestamp(year=FIRST_YEAR, month=1, day=1, tz="UTC")
+LATEST_TIME_UTC = pd.Timestamp(year=LAST_YEAR + 1, month=1, day=1, tz="UTC")
 _ZONE_SUFFIX = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s?(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
 
 
-def read_text(path: str | Path, *, expected: str | None = None) -> str:
-    """The file's text (gunzipped when it ends in ``.gz``); clear errors for missing/binary/empty files.
-
-    ``expected`` says what the file should hold (default: by its name, TOML tables or CSV rows).
-    """
+def read_text(path: str | Path) -> str:
+    """The file's text (gunzipped when it ends in ``.gz``); clear errors for missing/binary/empty files
+    (what was expected is said by the file's name: TOML tables, or CSV rows)."""
     file_path = Path(path)
     if not file_path.exists():
         raise InputError(str(path), "no such file", expected="an existing file path")
@@ -47,10 +46,10 @@ def read_text(path: str | Path, *, expected: str | None = None) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        what = expected or "a CSV, JSONL or TOML text file"
+        what = "a CSV, JSONL or TOML text file"
         raise InputError(str(path), f"not UTF-8 text (byte {err.start})", expected=what) from err
     if not text.strip():
-        what = expected or ("TOML tables" if file_path.suffix == ".toml" else "a header and data rows")
+        what = "TOML tables" if file_path.suffix == ".toml" else "a header and data rows"
         raise InputError(str(path), "the file is empty", line=1, expected=what)
     return text
 

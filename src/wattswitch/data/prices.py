@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -147,14 +148,25 @@ def _parse_sniffed(text: str, source: str, *, tidy_unit: str) -> TimeSeries:
     return parse_ercot_spp_report(text, source)
 
 
-def looks_like_load(columns: list[str]) -> bool:
-    """Columns of a system-load file (ERCOT's total and weather zones), not of hub prices."""
-    return "ERCOT_TOTAL" in columns and not any(c.startswith(("HB_", "LZ_")) for c in columns)
+# Column names of ERCOT's system-load files by weather zone (tidy, or EIA's renamed), all in MW.
+LOAD_ZONE_COLUMNS = frozenset({
+    "ercot_total", "total", "coast", "east", "far_west", "fwest", "north", "north_central", "ncent",
+    "southern", "south", "south_central", "scent", "west",
+})
 
 
-def looks_like_prices(columns: list[str]) -> bool:
-    """Columns of hub/zone prices (HB_*, LZ_*)."""
-    return any(c.startswith(("HB_", "LZ_")) for c in columns)
+def looks_like_prices(columns: Sequence[str]) -> bool:
+    """Columns of hub/zone prices (HB_*, LZ_*, or named as prices or LMPs)."""
+    lowered = [c.strip().lower() for c in columns]
+    return any("price" in c or "lmp" in c or c.startswith(("hb_", "lz_")) for c in lowered)
+
+
+def looks_like_load(columns: Sequence[str]) -> bool:
+    """Columns of a system-load file (ERCOT's total and weather zones, or ``*load_mw``), not prices."""
+    lowered = [c.strip().lower() for c in columns]
+    if not lowered or looks_like_prices(lowered):
+        return False
+    return all(c in LOAD_ZONE_COLUMNS for c in lowered) or any(c.endswith("load_mw") for c in lowered)
 
 
 def _select(series: TimeSeries, hub: str) -> TimeSeries:

@@ -10,7 +10,7 @@ from rich.progress import Progress
 from wattswitch.data.align import align
 from wattswitch.data.bitcoin import load_bitcoin
 from wattswitch.data.jobs import load_jobs
-from wattswitch.data.prices import load_grid_load, load_prices, looks_like_load, looks_like_prices
+from wattswitch.data.prices import load_grid_load, load_prices, looks_like_prices
 from wattswitch.data.synthetic import generate_signals
 from wattswitch.errors import InputError
 from wattswitch.model.scenario import Scenario
@@ -41,7 +41,7 @@ class ScenarioSignals:
 
 def _one_column(series: TimeSeries, column: str, source: str) -> TimeSeries:
     if column not in series.frame.columns:
-        if looks_like_prices(series.columns) and not looks_like_load(series.columns):
+        if looks_like_prices(series.columns):
             raise InputError(source, "this file holds hub prices, not system load",
                              expected="a load file here (ERCOT_TOTAL in MW); give prices as --prices")
         raise InputError(source, f"no column {column!r}", expected=f"one of {', '.join(series.columns)}")

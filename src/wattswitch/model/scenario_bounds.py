@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 MAX_INTERCONNECT_MW = 10_000.0
 MAX_ASICS_PER_GROUP = 5_000_000  # 10 GW of 2-kW miners
 MAX_GPU_NODES_PER_GROUP = 1_000_000  # 10 GW of 10-kW nodes
-FIRST_YEAR, LAST_YEAR = 1990, 2099  # as the loaders' times: a year 9999 is a typo
+FIRST_YEAR, LAST_YEAR = 1990, 2099  # the loaders refuse times outside them too: a year 9999 is a typo
 MAX_HORIZON_DAYS = 3653  # ten years of 5-min steps is already a million intervals
 
 
