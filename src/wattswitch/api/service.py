@@ -43,13 +43,8 @@ def parse_scenario(plain: dict[str, Any] | None, toml: str | None, data_dir: Pat
         scenario = checked_as_written(codec.scenario_from_json(plain), "scenario")
     else:
         scenario = codec.scenario_from_toml(str(toml))
-    check_signal_files(scenario, data_dir)
+    resolve_signal_files(scenario, data_dir)  # refuses files outside the folder; stored as written
     return scenario
-
-
-def check_signal_files(scenario: Scenario, data_dir: Path | None) -> None:
-    """Files a scenario names must exist inside the data folder (the server reads nothing else)."""
-    resolve_signal_files(scenario, data_dir)
 
 
 def resolve_signal_files(scenario: Scenario, data_dir: Path | None) -> Scenario:
