@@ -41,13 +41,19 @@ API = "/api/v1"
 CLIENTS = 4
 
 
+def machine() -> dict[str, Any]:
+    """The Python, platform and CPU count a figure was measured on."""
+    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()}
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def _start_server(database: Path, port: int) -> tuple[subprocess.Popen[str], str]:
+def _start_server(database: Path, port: int) -> tuple[subprocess.Popen[str], str, str]:
+    """``wattswitch serve`` on ``port``: the process, the first admin key and the base URL."""
     command = [
         sys.executable,
         "-c",
@@ -77,7 +83,7 @@ def _start_server(database: Path, port: int) -> tuple[subprocess.Popen[str], str
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}{API}/health", timeout=1).status_code == 200:
-                return process, key
+                return process, key, base
         except httpx.HTTPError:
             time.sleep(0.1)
     process.terminate()
@@ -219,9 +225,7 @@ def main() -> None:
     args = parser.parse_args()
     count = 60 if args.quick else max(20, min(args.requests, 5000))
     with tempfile.TemporaryDirectory() as folder:
-        process, key = _start_server(Path(folder) / "bench.db", _free_port())
-        port = process.args[process.args.index("--port") + 1]  # type: ignore[union-attr]
-        base = f"http://127.0.0.1:{port}"
+        process, key, base = _start_server(Path(folder) / "bench.db", _free_port())
         try:
             with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=60) as client:
                 ids = _fill(client)
@@ -246,11 +250,7 @@ def main() -> None:
     year = _store_a_year()
     payload = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-        },
+        "machine": machine(),
         "server": "wattswitch serve (uvicorn, 1 process) on SQLite, 127.0.0.1",
         "requests_per_endpoint": count,
         "concurrent_clients": CLIENTS,

@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -39,7 +37,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_api import API, _free_port, _percentile, _start_server
+from bench_api import API, _free_port, _percentile, _start_server, machine
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "flood.json"
@@ -105,9 +103,7 @@ def main() -> None:
     args = parser.parse_args()
     seconds = 6.0 if args.quick else max(2.0, min(args.seconds, 120.0))
     with tempfile.TemporaryDirectory() as folder:
-        process, key = _start_server(Path(folder) / "flood.db", _free_port())
-        port = process.args[process.args.index("--port") + 1]  # type: ignore[union-attr]
-        base = f"http://127.0.0.1:{port}"
+        process, key, base = _start_server(Path(folder) / "flood.db", _free_port())
         try:
             idle: list[float] = []
             _health(base, threading.Event(), idle, 400)
@@ -132,11 +128,7 @@ def main() -> None:
     idle_s, flood_s = _summary(idle), _summary(flooded)
     payload: dict[str, Any] = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-        },
+        "machine": machine(),
         "server": "wattswitch serve (uvicorn, 1 process, 1 run worker) on SQLite, 127.0.0.1, default caps",
         "flood": {
             "seconds": seconds,
