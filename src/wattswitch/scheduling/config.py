@@ -62,6 +62,27 @@ class CheckpointConfig:
 
 
 @dataclass(frozen=True)
+class TrainingPhases:
+    """What a running training job does besides computing, and what it draws meanwhile.
+
+    A job writes a synchronous checkpoint every ``CheckpointConfig.interval_s`` of work; each
+    write stalls its GPUs for ``checkpoint_write_s`` wall seconds, during which they draw
+    ``stall_dynamic_fraction`` of their dynamic (above-idle) power. A (re)start spends its
+    restart overhead loading the checkpoint at the same stalled draw. See docs/training-power.md
+    for the sources and :func:`wattswitch.scheduling.phases.checkpoint_write_s` for the write time.
+    """
+
+    checkpoint_write_s: float
+    stall_dynamic_fraction: float
+
+    def __post_init__(self) -> None:
+        if not (self.checkpoint_write_s >= 0 and 0 <= self.stall_dynamic_fraction <= 1):
+            raise ModelError(
+                "TrainingPhases: checkpoint_write_s must be ≥ 0 and stall_dynamic_fraction in [0, 1]"
+            )
+
+
+@dataclass(frozen=True)
 class LimitModel:
     """How the simulator draws user time limits when the trace has none (seeded)."""
 

@@ -415,3 +415,144 @@ def _sliding_max(values: FloatArray, window: int) -> FloatArray:
     padded = np.concatenate([values, np.full(window - 1, -np.inf)])
     view = np.lib.stride_tricks.sliding_window_view(padded, window)
     return np.asarray(view.max(axis=1)[:n], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class InferenceInterval:
+    """What an inference fleet did between two steps (energy in J, work in replica-seconds)."""
+
+    energy_j: float
+    peak_w: float
+    requests: float
+    requests_within_slo: float
+    work_s: float
+    replicas_mean: float
+    utilization: float
+
+
+class InferenceFleet:
+    """:func:`simulate_inference`'s autoscaled service, advanced interval by interval.
+
+    The service owns ``node_count`` nodes (idle when no replica runs on them); the same demand
+    draws, queue, autoscaler and SLO arithmetic as :func:`simulate_inference` with an autoscaler
+    (tested equal), read back per interval for the coupled site.
+    """
+
+    def __init__(
+        self,
+        curve: DemandCurve,
+        mix: RequestMix,
+        capacity: ReplicaCapacity,
+        service: InferenceService,
+        autoscaler: TargetUtilizationAutoscaler,
+        *,
+        node: GpuNodeGroup,
+        node_count: int,
+        decision_interval_s: float = 60.0,
+        seed: int = 0,
+    ) -> None:
+        rng = np.random.default_rng(seed)
+        self.curve, self.mix, self.capacity, self.service = curve, mix, capacity, service
+        self.autoscaler = autoscaler
+        step = curve.step_s
+        steps = len(curve.rate_per_s)
+        self.counts = rng.poisson(curve.rate_per_s * step).astype(np.float64)
+        noise = rng.standard_normal(steps)
+        spread = np.sqrt(self.counts) * mix.sd_work_s * noise
+        self.work = np.maximum(self.counts * mix.mean_work_s + spread, 0.0)
+        self.every = max(1, round(decision_interval_s / step))
+        ahead = max(1, math.ceil((service.scale_up_delay_s + decision_interval_s) / step))
+        self.forecast_ahead = _sliding_max(curve.forecast_per_s, ahead)
+        self.nodes_per_replica = max(1, capacity.gpus_per_replica // node.gpus_per_node)
+        self.node_count = node_count
+        self.idle_w = node_count * node.idle_node_power_w
+        dynamic_node_w = node.busy_node_power_w - node.idle_node_power_w
+        self.dynamic_w_per_replica = self.nodes_per_replica * dynamic_node_w
+        self.active = autoscaler.decide(AutoscaleObservation(
+            now_s=0.0, observed_rate_per_s=float(curve.forecast_per_s[0]),
+            forecast_peak_per_s=float(self.forecast_ahead[0]), active_replicas=0, warming_replicas=0,
+            backlog_s=0.0, mean_work_s=mix.mean_work_s,
+        )).target_replicas
+        self.max_replicas = node_count // self.nodes_per_replica
+        self.active = min(self.active, self.max_replicas)
+        self.warming: list[float] = []
+        self.backlog = 0.0
+        self.window_arrivals = 0.0
+        self.recent: deque[tuple[float, int]] = deque()
+        self.k = 0
+        self.replicas = np.zeros(steps, dtype=np.int64)
+        self.waits = np.zeros(steps)
+        self.rho = np.zeros(steps)
+        self.active_steps = np.zeros(steps, dtype=np.int64)
+
+    @property
+    def steps(self) -> int:
+        """Sub-steps of the demand curve."""
+        return len(self.counts)
+
+    def step(self, until_s: float) -> InferenceInterval:
+        """Serve every demand sub-step starting before ``until_s``."""
+        curve, step = self.curve, self.curve.step_s
+        autoscaler, counts, work = self.autoscaler, self.counts, self.work
+        first = self.k
+        stop = min(self.steps, max(first, math.ceil(until_s / step - 1e-9)))
+        hold = autoscaler.scale_down_stabilization_s
+        active, warming, backlog = self.active, self.warming, self.backlog
+        for k in range(first, stop):
+            now = k * step
+            if warming and warming[0] <= now:
+                ready = sum(1 for t in warming if t <= now)
+                active += ready
+                warming = warming[ready:]
+            if k % self.every == 0:
+                observed = self.window_arrivals / (self.every * step) if k else float(curve.forecast_per_s[0])
+                self.window_arrivals = 0.0
+                decision = autoscaler.decide(AutoscaleObservation(
+                    now_s=now, observed_rate_per_s=observed,
+                    forecast_peak_per_s=float(self.forecast_ahead[k]), active_replicas=active,
+                    warming_replicas=len(warming), backlog_s=backlog, mean_work_s=self.mix.mean_work_s,
+                ))
+                self.recent.append((now, decision.target_replicas))
+                while self.recent[0][0] < now - hold:
+                    self.recent.popleft()
+                target = min(autoscaler.stabilize([t for _, t in self.recent]), self.max_replicas)
+                have = active + len(warming)
+                if target > have:
+                    warming.extend([now + self.service.scale_up_delay_s] * (target - have))
+                elif target < have:
+                    surplus = have - target
+                    drop_warming = min(surplus, len(warming))
+                    warming = warming[: len(warming) - drop_warming]
+                    active -= surplus - drop_warming
+            self.window_arrivals += counts[k]
+            cap = active * step
+            w = work[k]
+            mid = max(0.0, backlog + (w - cap) / 2.0)
+            self.waits[k] = mid / active if active else math.inf
+            rho = min(w / cap, RHO_MAX) if cap > 0 else RHO_MAX
+            self.rho[k] = RHO_MAX if backlog > 0 else rho
+            backlog = max(0.0, backlog + w - cap)
+            self.replicas[k] = active + len(warming)
+            self.active_steps[k] = active
+        self.active, self.warming, self.backlog, self.k = active, warming, backlog, stop
+        return self._interval(first, stop)
+
+    def _interval(self, first: int, stop: int) -> InferenceInterval:
+        if stop <= first:
+            return InferenceInterval(0.0, self.idle_w, 0.0, 0.0, 0.0, 0.0, 0.0)
+        step = self.curve.step_s
+        counts, work = self.counts[first:stop], self.work[first:stop]
+        active = self.active_steps[first:stop]
+        util = np.minimum(work / np.maximum(active * step, 1e-9), 1.0)
+        power_w = self.idle_w + active * self.dynamic_w_per_replica * util
+        attained = self.mix.share_prefill_within(
+            (self.service.ttft_slo_s - self.waits[first:stop]) * (1.0 - self.rho[first:stop]), self.capacity
+        )
+        served_s = float(np.minimum(work, active * step).sum())
+        capacity_s = float((active * step).sum())
+        return InferenceInterval(
+            energy_j=float(power_w.sum() * step), peak_w=float(power_w.max()),
+            requests=float(counts.sum()), requests_within_slo=float((attained * counts).sum()),
+            work_s=served_s, replicas_mean=float(self.replicas[first:stop].mean()),
+            utilization=served_s / capacity_s if capacity_s > 0 else 0.0,
+        )

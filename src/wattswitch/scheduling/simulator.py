@@ -39,8 +39,10 @@ from wattswitch.scheduling.config import (
     FailureModel,
     LendingSchedule,
     LimitModel,
+    TrainingPhases,
 )
 from wattswitch.scheduling.metrics import ScheduleResult
+from wattswitch.scheduling.phases import stalled_s
 from wattswitch.scheduling.policies import PROMOTED_BASE, Backfill, Scheduler, nodes_needed
 from wattswitch.scheduling.power import TOLERANCE_W, ClusterPowerModel, PowerBudget
 from wattswitch.scheduling.views import FloatArray, IntArray, JobBatch, JobView, Placement
@@ -64,10 +66,13 @@ class SimOptions:
     lending: LendingSchedule | None = None
     failures: FailureModel | None = None
     record_events: bool = False
+    phases: TrainingPhases | None = None
 
     def __post_init__(self) -> None:
         if self.power_budget is not None and self.power_model is None:
             raise ModelError("SimOptions: a power budget needs a power model (the node hardware)")
+        if self.phases is not None and self.power_model is None:
+            raise ModelError("SimOptions: training phases need a power model (the node hardware)")
 
 
 class _Nodes:
@@ -258,7 +263,13 @@ class _Sim:
         self.seq = 0
         self.t = 0.0
         self.w = 0.0
-        self.rate = 1.0
+        # checkpoint writes stall every job for write_s after each compute_s of work
+        phases = options.phases
+        self.write_s = phases.checkpoint_write_s if phases is not None and self.ckpt.interval_s > 0 else 0.0
+        self.compute_s = self.ckpt.interval_s
+        self.eta = self.compute_s / (self.compute_s + self.write_s) if self.write_s > 0 else 1.0
+        self.stall_keep = phases.stall_dynamic_fraction if phases is not None else 1.0
+        self.rate = self.eta
         self.busy = 0
         self.resv: _Reservation | None = None
 
@@ -274,6 +285,16 @@ class _Sim:
         self.infeasible_intervals: set[int] = set()
         self.min_cap_seen = 1.0
         self.capped_s = 0.0
+        # stepping (the coupled site): the current interval's window, peak and stalled energy
+        self.interval_no = 0
+        self.win_start = 0.0
+        self.peak_w = 0.0
+        self.restart_saved_j = 0.0
+        self.write_saved_j = 0.0
+        self.started = False
+        self.ended = False
+        self.progress_gpu_s = 0.0  # GPU-s of the work clock run by busy GPUs (restarts included)
+        self.overhead_gpu_s = 0.0  # GPU-s of restart overhead paid
 
         # counters
         self.preemptions = 0
@@ -421,6 +442,7 @@ class _Sim:
         self.w0[j] = self.w
         ovh = self.restart_s if self.started_before[j] else 0.0
         self.ovh[j] = ovh
+        self.overhead_gpu_s += self.gpus[j] * ovh
         self.t0n[j] = self.t
         self.w0n[j] = self.w
         self.ovhn[j] = ovh
@@ -460,6 +482,8 @@ class _Sim:
             heapq.heappush(self.timed, (at, self.seq, EV_DEMOTE, j, self.run_id[j]))
 
     def _release(self, j: int) -> None:
+        if self.opts.phases is not None:
+            self._book_stalls(np.array([j], dtype=np.int64))
         nodes, taken = self.alloc[j]
         for node, count in zip(nodes, taken, strict=True):
             self.nodes.jobs_on[node].discard(j)
@@ -529,6 +553,18 @@ class _Sim:
         )
 
     # --- power -------------------------------------------------------------------------------
+    def _book_stalls(self, idx: IntArray) -> None:
+        """Energy running jobs ``idx`` did not draw while stalled since the window opened, until now."""
+        model = self.power_model
+        assert model is not None
+        restarting, writing = stalled_s(
+            self.t0n[idx], self.ovhn[idx] / max(self.rate, 1e-12), self.win_start, self.t,
+            compute_s=self.compute_s, write_s=self.write_s,
+        )
+        saved_w_per_s = self.gpus_np[idx] * model.dynamic_w_per_gpu * self.cap * (1.0 - self.stall_keep)
+        self.restart_saved_j += float((saved_w_per_s * restarting).sum())
+        self.write_saved_j += float((saved_w_per_s * writing).sum())
+
     def _nodes_drawing(self) -> int:
         return self.nodes.up_own
 
@@ -539,9 +575,10 @@ class _Sim:
         self.cap = decision.cap_fraction
         self.max_busy = decision.max_busy_gpus
         if self.busy:
-            self.rate = decision.throughput_fraction
+            self.rate = decision.throughput_fraction * self.eta
         self.min_cap_seen = min(self.min_cap_seen, self.cap if self.busy else 1.0)
         self.power_w = model.power_w(self._nodes_drawing(), self.busy, self.cap)
+        self.peak_w = max(self.peak_w, self.power_w)
         if self.opts.record_events:
             self.power_log.append((self.t, self.power_w, self.budget_w, self.cap, self.busy))
         if self.power_w > self.budget_w + TOLERANCE_W:
@@ -550,7 +587,8 @@ class _Sim:
             self.infeasible_intervals.add(self._interval_index())
 
     def _interval_index(self) -> int:
-        assert self.budget is not None
+        if self.budget is None:  # stepped by the coupled site: its interval
+            return self.interval_no
         return int(np.searchsorted(self.budget.start_s, self.t, side="right"))
 
     def _apply_budget(self, budget_w: float) -> None:
@@ -942,54 +980,83 @@ class _Sim:
         )
 
     # --- main loop ---------------------------------------------------------------------------
-    def run(self) -> ScheduleResult:
-        inf = math.inf
-        n = self.n
-        submit = self.submit_l
+    def begin(self) -> None:
+        """Set the clock at 0: failures drawn, the first budget in force (once, before stepping)."""
+        if self.started:
+            return
+        self.started = True
         budget = self.budget
         lending = self.opts.lending
-        b_start = budget.start_s.tolist() if budget is not None else []
-        b_value = budget.budget_w.tolist() if budget is not None else []
-        l_start = lending.start_s.tolist() if lending is not None else []
-        l_value = [int(v) for v in lending.lent_nodes.tolist()] if lending is not None else []
-        bi = li = 0
-        rng = np.random.default_rng(self.opts.failures.seed if self.opts.failures else 0)
+        self.b_start = budget.start_s.tolist() if budget is not None else []
+        self.b_value = budget.budget_w.tolist() if budget is not None else []
+        self.l_start = lending.start_s.tolist() if lending is not None else []
+        self.l_value = [int(v) for v in lending.lent_nodes.tolist()] if lending is not None else []
+        self.bi = self.li = 0
+        self.ai = 0
+        self.rng = np.random.default_rng(self.opts.failures.seed if self.opts.failures else 0)
         if self.opts.failures is not None:
             for node in range(self.own_nodes):
                 self.seq += 1
-                at = float(rng.exponential(self.opts.failures.node_mtbf_s))
+                at = float(self.rng.exponential(self.opts.failures.node_mtbf_s))
                 heapq.heappush(self.timed, (at, self.seq, EV_FAIL, node, 0))
         if self.power_model is not None:
-            if b_value:
-                self.budget_w = b_value[0]  # the first budget holds from the start
+            if self.b_value:
+                self.budget_w = self.b_value[0]  # the first budget holds from the start
             self._update_power()
-        ai = 0
+
+    def _integrate_to(self, t_next: float) -> None:
+        dt = t_next - self.t
+        if dt > 0:
+            self.w += self.rate * dt
+            self.energy_j += self.power_w * dt
+            if self.busy and self.cap < 1.0:
+                self.capped_s += dt
+            self.capacity_gpu_s += self.gpn * self.nodes.up_total * dt
+            self.progress_gpu_s += self.busy * self.rate * dt
+            self.t = t_next
+
+    def set_budget(self, budget_w: float) -> None:
+        """A new training power budget from now (the coupled site's decision): caps, pauses, starts."""
+        self.begin()
+        if self.power_model is None:
+            raise ModelError("set_budget: the cluster has no power model")
+        if budget_w == self.budget_w:
+            return
+        self._apply_budget(budget_w)
+        self._full_pass()
+        while self.promote_due:
+            self.promote_due = False
+            if self._promote_next():
+                self._full_pass()
+
+    def advance(self, until_s: float = math.inf) -> None:
+        """Run every event before ``until_s`` and bring the clock to it (``inf``: to the end)."""
+        self.begin()
+        inf = math.inf
+        n = self.n
+        submit = self.submit_l
+        b_start, b_value, l_start, l_value = self.b_start, self.b_value, self.l_start, self.l_value
         comp = self.comp
         timed = self.timed
         while True:
             while comp and (self.state[comp[0][1]] != RUNNING or self.run_id[comp[0][1]] != comp[0][2]):
                 heapq.heappop(comp)
             t_comp = self.t + max(0.0, comp[0][0] - self.w) / self.rate if comp else inf
-            t_arr = submit[ai] if ai < n else inf
-            t_b = b_start[bi] if bi < len(b_start) else inf
-            t_l = l_start[li] if li < len(l_start) else inf
+            t_arr = submit[self.ai] if self.ai < n else inf
+            t_b = b_start[self.bi] if self.bi < len(b_start) else inf
+            t_l = l_start[self.li] if self.li < len(l_start) else inf
             t_timed = timed[0][0] if timed else inf
             t_next = min(t_comp, t_arr, t_b, t_l, t_timed)
-            if ai >= n and not self.running:
+            if self.ai >= n and not self.running:
                 stuck = t_b == inf and t_l == inf and self.down_failed == 0
                 if not self.qids or stuck or t_next == inf:
-                    break  # all done, or waiting jobs can never fit (reported as unfinished)
-            if t_next == inf:
+                    self.ended = True  # all done, or waiting jobs can never fit (reported as unfinished)
+                    if inf in {t_next, until_s}:
+                        break
+            if t_next >= until_s:
                 break
             t_next = max(t_next, self.t)
-            dt = t_next - self.t
-            if dt > 0:
-                self.w += self.rate * dt
-                self.energy_j += self.power_w * dt
-                if self.busy and self.cap < 1.0:
-                    self.capped_s += dt
-                self.capacity_gpu_s += self.gpn * self.nodes.up_total * dt
-                self.t = t_next
+            self._integrate_to(t_next)
             need_pass = False
             # completions (work clock reached)
             while comp:
@@ -1004,17 +1071,17 @@ class _Sim:
                 self._finish(j)
                 need_pass = True
             budget_changed = False
-            while bi < len(b_start) and b_start[bi] <= self.t:
-                self.budget_w = b_value[bi]
-                bi += 1
+            while self.bi < len(b_start) and b_start[self.bi] <= self.t:
+                self.budget_w = b_value[self.bi]
+                self.bi += 1
                 budget_changed = need_pass = True
             if budget_changed:
                 self._apply_budget(self.budget_w)
             elif self.power_model is not None and need_pass:
                 self._update_power()
-            while li < len(l_start) and l_start[li] <= self.t:
-                self._set_lent(l_value[li])
-                li += 1
+            while self.li < len(l_start) and l_start[self.li] <= self.t:
+                self._set_lent(l_value[self.li])
+                self.li += 1
                 need_pass = True
             while timed and timed[0][0] <= self.t:
                 _, _, kind, a, b = heapq.heappop(timed)
@@ -1033,19 +1100,24 @@ class _Sim:
                     self._fail(a)
                     need_pass = True
                 else:
-                    self._repair(a, rng)
+                    self._repair(a, self.rng)
                     need_pass = True
-            while ai < n and submit[ai] <= self.t:
-                self.state[ai] = WAITING
-                if self._arrive(ai):
+            while self.ai < n and submit[self.ai] <= self.t:
+                self.state[self.ai] = WAITING
+                if self._arrive(self.ai):
                     need_pass = True
-                ai += 1
+                self.ai += 1
             if need_pass or self.promote_due:
                 self._full_pass()
                 while self.promote_due:
                     self.promote_due = False
                     if self._promote_next():
                         self._full_pass()
+        if until_s != inf:
+            self._integrate_to(until_s)
+
+    def run(self) -> ScheduleResult:
+        self.advance(math.inf)
         return self._result()
 
     def _result(self) -> ScheduleResult:
@@ -1127,3 +1199,109 @@ def first_jobs(trace: JobTrace, count: int) -> JobTrace:
     """The first ``count`` jobs by submit time."""
     frame = trace.frame.iloc[:count].reset_index(drop=True)
     return replace(trace, frame=pd.DataFrame(frame))
+
+
+@dataclass(frozen=True)
+class ClusterInterval:
+    """What the training cluster did between two steps (energies in J, work in GPU-seconds).
+
+    ``peak_w`` is the highest draw outside stalls (what the rest of the site must leave room
+    for); ``restart_saved_j`` / ``write_saved_j`` the energy not drawn while runs restarted or
+    wrote checkpoints (the dips). ``work_gpu_s`` is the work delivered and kept: the work
+    clock's advance on busy GPUs, less restart overhead and work thrown away by stops.
+    """
+
+    energy_j: float
+    peak_w: float
+    restart_saved_j: float
+    write_saved_j: float
+    work_gpu_s: float
+    busy_gpus: int
+    cap_fraction: float
+
+
+@dataclass(frozen=True)
+class QueueState:
+    """The training queue as the site's operator sees it (no true durations)."""
+
+    waiting_gpus: int
+    running_gpus: int
+    waiting_jobs: int
+    requested_node_hours: float  # what waiting and running jobs may still run, by their limits
+
+
+class SteppedCluster:
+    """The event-driven cluster advanced interval by interval under a power budget set each step.
+
+    The same scheduler, placement, preemption, checkpoint and power mechanics as :func:`simulate`;
+    the coupled site sets the training budget at each interval start (:meth:`set_budget_w`),
+    advances to its end (:meth:`step`) and reads back what ran.
+    """
+
+    def __init__(
+        self, trace: JobTrace, cluster: ClusterSpec, scheduler: Scheduler, options: SimOptions
+    ) -> None:
+        if options.power_model is None:
+            raise ModelError("SteppedCluster: needs a power model (the node hardware)")
+        if options.power_budget is not None:
+            raise ModelError("SteppedCluster: the budget is set step by step, not given up front")
+        self._sim = _Sim(trace, cluster, scheduler, options, None)
+        self._sim.begin()
+        self._energy_mark = 0.0
+        self._progress_mark = 0.0
+        self._overhead_mark = 0.0
+        self._lost_mark = 0.0
+
+    @property
+    def nodes(self) -> int:
+        """The cluster's own nodes."""
+        return self._sim.own_nodes
+
+    def set_budget_w(self, budget_w: float) -> None:
+        """The training power budget from now on (``inf``: none)."""
+        self._sim.set_budget(budget_w)
+
+    def step(self, until_s: float) -> ClusterInterval:
+        """Advance to ``until_s``; what ran since the last step."""
+        sim = self._sim
+        sim.win_start = sim.t
+        sim.peak_w = sim.power_w
+        sim.restart_saved_j = sim.write_saved_j = 0.0
+        sim.advance(until_s)
+        if sim.opts.phases is not None and sim.running:
+            sim._book_stalls(np.fromiter(sim.running, dtype=np.int64, count=len(sim.running)))
+        sim.interval_no += 1
+        saved = sim.restart_saved_j + sim.write_saved_j
+        energy = sim.energy_j - self._energy_mark - saved
+        work = (
+            (sim.progress_gpu_s - self._progress_mark)
+            - (sim.overhead_gpu_s - self._overhead_mark)
+            - (sim.lost_work_gpu_s - self._lost_mark)
+        )
+        self._energy_mark, self._progress_mark = sim.energy_j, sim.progress_gpu_s
+        self._overhead_mark, self._lost_mark = sim.overhead_gpu_s, sim.lost_work_gpu_s
+        return ClusterInterval(
+            energy_j=energy, peak_w=sim.peak_w, restart_saved_j=sim.restart_saved_j,
+            write_saved_j=sim.write_saved_j, work_gpu_s=work, busy_gpus=sim.busy,
+            cap_fraction=sim.cap if sim.busy else 1.0,
+        )
+
+    def queue(self) -> QueueState:
+        """Waiting and running demand as the operator sees it (user limits, attained service)."""
+        sim = self._sim
+        waiting = sim.qids
+        running = list(sim.running)
+        jobs = np.asarray(waiting + running, dtype=np.int64)
+        if len(jobs):
+            left_s = np.maximum(sim.limit_np[jobs] - sim.savedn[jobs], 0.0)
+            node_hours = float((left_s * sim.gpus_np[jobs]).sum() / sim.gpn / 3600.0)
+        else:
+            node_hours = 0.0
+        return QueueState(
+            waiting_gpus=int(sum(sim.gpus[j] for j in waiting)), running_gpus=sim.busy,
+            waiting_jobs=len(waiting), requested_node_hours=node_hours,
+        )
+
+    def result(self) -> ScheduleResult:
+        """Per-job outcomes so far (jobs not finished count as unfinished)."""
+        return self._sim._result()
