@@ -25,7 +25,11 @@ def solve_oracle(site: SiteModel, window: Window) -> Plan:
     of optimality: ≈ 14× faster on a year at 5 min), else as one LP with the training backlog as
     prefix sums (≈ 3× faster than the chain of ``solve_window``).
     """
-    return solve_split(site, window) or solve_prefix(site, window)
+    try:
+        split = solve_split(site, window)
+    except RuntimeError:  # a fixed-training ASIC LP the split could not solve: the whole LP decides
+        split = None
+    return split or solve_prefix(site, window)
 
 
 class OraclePolicy:

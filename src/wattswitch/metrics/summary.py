@@ -24,4 +24,5 @@ def ledger_summary(ledger: Ledger, capture: float | None = None) -> dict[str, An
         "clipped_intervals": int(totals["clipped_intervals"]),
         "peak_site_mw": round(totals["peak_site_mw"], 3),
         "training_backlog_end_node_hours": round(totals["training_backlog_end_node_hours"], 3),
+        **({"ai": ledger.ai_outcome} if ledger.ai_outcome is not None else {}),
     }

@@ -32,6 +32,9 @@ DEFAULT_ASIC_MODES = (
 )
 
 
+ASIC_FIRMWARES = ("stock", "braiins")  # the power-response figures in the catalog
+
+
 @dataclass(frozen=True)
 class AsicGroup:
     """``count`` identical miners of one model in one cooling zone."""
@@ -44,6 +47,7 @@ class AsicGroup:
     cooling_zone: str
     modes: tuple[AsicMode, ...] = DEFAULT_ASIC_MODES
     switchover_s: float = 120.0
+    firmware: str = "stock"
 
     def __post_init__(self) -> None:
         owner = f"AsicGroup {self.name}"
@@ -54,6 +58,10 @@ class AsicGroup:
         checks.positive(owner, "hashrate_th_s", self.hashrate_th_s)
         checks.positive(owner, "power_w", self.power_w)
         checks.non_negative(owner, "switchover_s", self.switchover_s)
+        if self.firmware not in ASIC_FIRMWARES:
+            raise ModelError(
+                f"{owner}.firmware: {self.firmware!r} is not one of {', '.join(ASIC_FIRMWARES)}"
+            )
         if not self.modes:
             raise ModelError(f"{owner}.modes: at least one mode is needed")
         checks.unique(owner, "modes", [m.name for m in self.modes])

@@ -16,6 +16,7 @@ from wattswitch.model.tenants import Tenant
 from wattswitch.model.workloads import InferenceService, TrainingQueue
 
 ALLOWED_STEPS_S = (300, 900)
+AI_SIMULATIONS = ("fluid", "job-level")
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,16 @@ class Scenario:
     inference_services: tuple[InferenceService, ...] = ()
     demand_response_events: tuple[DemandResponseEvent, ...] = ()
     signals: SignalSources = field(default_factory=SignalSources)
+    ai_simulation: str = "fluid"
 
     def __post_init__(self) -> None:
         checks.name("Scenario", "name", self.name)
+        if self.ai_simulation not in AI_SIMULATIONS:
+            raise ModelError(
+                f"Scenario {self.name}.ai_simulation: {self.ai_simulation!r} is not one of "
+                f"{', '.join(AI_SIMULATIONS)} (fluid: AI as node-hours and load fractions; job-level: "
+                "the job scheduler, the inference autoscaler and mining on one clock)"
+            )
         self._check_horizon()
         self._check_references()
         scenario_bounds.check(self)

@@ -117,7 +117,7 @@ class SimulatedSite:
         self.site: SiteModel = site_model(scenario)
         self.inputs = inputs
         self.schedule: RunSchedule = run_schedule(scenario, self.site, inputs)
-        self.known_hashprice = _previous_day_values(inputs.hashprice_usd_per_ph_day, inputs.utc_day)
+        self.known_hashprice = previous_day_values(inputs.hashprice_usd_per_ph_day, inputs.utc_day)
 
     def run(self, policy: Policy, progress: Progress | None = None) -> Ledger:
         """Simulate every interval with ``policy``; returns the filled ledger.
@@ -379,7 +379,7 @@ class SimulatedSite:
         return inference_served, reserved_served, cut_inference + cut_reserved
 
 
-def _previous_day_values(daily: np.ndarray, utc_day: np.ndarray) -> np.ndarray:
+def previous_day_values(daily: np.ndarray, utc_day: np.ndarray) -> np.ndarray:
     """At each interval, the value of the previous UTC day (the first day falls back to itself)."""
     known = np.empty_like(daily)
     day_starts = np.concatenate(([0], np.flatnonzero(np.diff(utc_day) != 0) + 1))

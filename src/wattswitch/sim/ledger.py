@@ -79,6 +79,8 @@ class Ledger:
     clipped_mw: np.ndarray
     training_backlog_end_node_hours: float = 0.0
     totals: dict[str, float] = field(default_factory=dict)
+    ai_outcome: dict[str, dict[str, float]] | None = None  # coupled runs: per-class AI outcomes
+    ai_series_mw: dict[str, np.ndarray] = field(default_factory=dict)  # coupled runs: AI draw by class
 
     @classmethod
     def empty(

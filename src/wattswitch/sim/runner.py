@@ -10,6 +10,8 @@ from wattswitch.dispatch.mpc import MpcPolicy
 from wattswitch.dispatch.oracle import OraclePolicy
 from wattswitch.dispatch.threshold import ThresholdPolicy
 from wattswitch.errors import ModelError
+from wattswitch.sim.coupled import CoupledSite
+from wattswitch.sim.coupled_bound import coupled_bound
 from wattswitch.sim.engine import Policy, Progress, SimulatedSite
 from wattswitch.sim.ledger import Ledger
 
@@ -18,8 +20,9 @@ BASELINE = "always-on"
 BOUND = "oracle"
 
 
-def make_policy(name: str, site: SimulatedSite) -> Policy:
-    """A fresh policy by name (the oracle solves its LP here)."""
+def make_policy(name: str, site: SimulatedSite | CoupledSite) -> Policy:
+    """A fresh policy by name (the oracle solves its LP here; on a coupled site the bound is no
+    policy: :func:`compare` books it with :func:`coupled_bound`)."""
     if name == "always-on":
         return AlwaysOnPolicy(site.site)
     if name == "threshold":
@@ -27,6 +30,8 @@ def make_policy(name: str, site: SimulatedSite) -> Policy:
     if name == "mpc":
         return MpcPolicy(site.site)
     if name == "oracle":
+        if isinstance(site, CoupledSite):
+            raise ModelError("on a coupled site the oracle is a bound, not a policy: use compare()")
         return OraclePolicy(
             site.site, site.inputs, site.schedule.power_cap_mw, site.schedule.four_cp_usd_per_mw
         )
@@ -48,7 +53,7 @@ class Comparison:
 
 
 def compare(
-    site: SimulatedSite,
+    site: SimulatedSite | CoupledSite,
     names: Sequence[str] = POLICY_NAMES,
     progress: Callable[[str], Progress | None] | None = None,
 ) -> Comparison:
@@ -56,6 +61,9 @@ def compare(
     wanted = list(dict.fromkeys([BASELINE, *names, BOUND]))
     ledgers: dict[str, Ledger] = {}
     for name in wanted:
+        if name == BOUND and isinstance(site, CoupledSite):
+            ledgers[name] = coupled_bound(site)
+            continue
         policy = make_policy(name, site)
         ledgers[name] = site.run(policy, progress(name) if progress else None)
     base = ledgers[BASELINE].totals["profit_usd"]

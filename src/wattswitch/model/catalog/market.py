@@ -67,6 +67,48 @@ FIGURES: dict[str, Figure] = {
         "fixed-price West Texas wind/solar PPAs ≈ $25–45/MWh (LevelTen PPA Price Index ERCOT, "
         "2023–2024 P25); approximate", verified=False,
     ),
+    "training_checkpoint_state_gb_per_gpu": Figure(
+        10.0, "gb_per_gpu",
+        "sharded training state written per GPU at a checkpoint: ≈ 12–16 bytes per parameter "
+        "(ZeRO, Rajbhandari et al. 2020: 16 B/param in memory; checkpoints usually drop the "
+        "gradients); NVIDIA puts a 70B checkpoint at 782 GiB (≈ 6 GB/GPU on 128 GPUs), a 7B model "
+        "on 8 GPUs is ≈ 12 GB/GPU; Llama 3 wrote 1 MB–4 GB per GPU (Dubey et al. 2024); wattswitch "
+        "takes 10 GB", verified=False,
+    ),
+    "training_checkpoint_write_gb_per_s_per_node": Figure(
+        0.55, "gb_per_s",
+        "sustained synchronous checkpoint write per 8-GPU node: a synchronous save of a 7B model "
+        "took 148.8 s (asynchronous: 6.3 s) in PyTorch's 2024 blog on distributed checkpointing; "
+        "0.55 GB/s per node makes a 10 GB/GPU write ≈ 145 s", verified=False,
+    ),
+    "training_stall_dynamic_power_fraction": Figure(
+        0.15, "ratio",
+        "GPU power above idle while a synchronous job waits on checkpoint I/O or a restart: near "
+        "idle; Meta reports data-center power swinging by tens of MW when all GPUs wait for "
+        "checkpointing (Llama 3 paper, Dubey et al. 2024, §3.3.4, on ≈ 30 MW of IT); no direct "
+        "measurement found: wattswitch takes 15 % (plausible 5–60 %)", verified=False,
+    ),
+    "asic_power_down_s_stock": Figure(
+        60.0, "s",
+        "seconds from a sleep / power-target command to a stock-firmware miner's lower draw; vendors "
+        "say 'near zero in seconds' without timings; wattswitch assumption, measure on your fleet",
+        verified=False,
+    ),
+    "asic_power_up_s_stock": Figure(
+        180.0, "s",
+        "seconds from a wake command to a stock-firmware miner's full draw (hashboards re-tune as on "
+        "a reboot); wattswitch assumption (plausible 60–300 s), measure on your fleet", verified=False,
+    ),
+    "asic_power_down_s_braiins": Figure(
+        15.0, "s",
+        "Braiins OS+ (power targets, pause/resume, 'quick ramping') and LuxOS-class firmware: "
+        "mechanisms documented by the vendors, timings not; wattswitch assumption", verified=False,
+    ),
+    "asic_power_up_s_braiins": Figure(
+        60.0, "s",
+        "Braiins OS+ quick ramping / LuxOS fast wake: mechanisms documented, timings not; "
+        "wattswitch assumption (plausible 30–180 s)", verified=False,
+    ),
 }
 
 
