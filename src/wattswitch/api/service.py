@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from wattswitch.data.engine_inputs import site_inputs
 from wattswitch.data.scenario_file import checked_as_written
 from wattswitch.data.signals import build_signals
+from wattswitch.data.site_build import build_site
 from wattswitch.economics.planning.plan import plan_site
 from wattswitch.errors import InputError, ModelError, shown
 from wattswitch.json_safe import finite
@@ -20,7 +20,6 @@ from wattswitch.metrics.summary import ledger_summary
 from wattswitch.model.scenario import Scenario
 from wattswitch.model.site_assessment import SiteAssessment
 from wattswitch.report.plan_data import plan_to_dict
-from wattswitch.sim.engine import SimulatedSite
 from wattswitch.sim.runner import BASELINE, BOUND, compare
 from wattswitch.store import codec
 from wattswitch.store.series import Series, input_series, ledger_series
@@ -145,7 +144,7 @@ def simulate(
     """
     report(0.0)
     signals = build_signals(scenario)
-    site = SimulatedSite(scenario, site_inputs(scenario, signals))
+    site = build_site(scenario, signals)
     wanted = list(dict.fromkeys([BASELINE, *policies, BOUND]))
     share = 0.95 / len(wanted)
     report(0.05)

@@ -17,13 +17,14 @@ from wattswitch import json_safe
 from wattswitch.cli.options import check_input_files, check_names, check_output_file, given, split_names
 from wattswitch.cli.run_render import print_run
 from wattswitch.cli.scenario_cmd import ScenarioOption, resolve_scenario
-from wattswitch.data.engine_inputs import site_inputs
 from wattswitch.data.io import write_text_atomic
 from wattswitch.data.signals import build_signals
+from wattswitch.data.site_build import build_site
 from wattswitch.errors import InputError, ModelError, WattswitchError
 from wattswitch.metrics.summary import ledger_summary
 from wattswitch.model.scenario import ALLOWED_STEPS_S, Scenario
 from wattswitch.report.simulation_report import render_simulation_report
+from wattswitch.sim.coupled import CoupledSite
 from wattswitch.sim.engine import Progress as ProgressCallback
 from wattswitch.sim.engine import SimulatedSite
 from wattswitch.sim.runner import POLICY_NAMES, Comparison, compare
@@ -50,7 +51,15 @@ LoadOption = Annotated[
     typer.Option("--load", metavar="FILE", help="System load file in MW, for 4CP (default: generated)."),
 ]
 JobsOption = Annotated[
-    Path | None, typer.Option("--jobs", metavar="FILE", help="Training job trace CSV (default: generated).")
+    Path | None,
+    typer.Option("--jobs", metavar="FILE",
+                 help="Training job trace CSV (default: generated); runs the job-level coupled site."),
+]
+InferenceOption = Annotated[
+    Path | None,
+    typer.Option("--inference", metavar="FILE",
+                 help="Inference request trace (Azure, Alibaba or Mooncake format; default: generated); "
+                      "runs the job-level coupled site."),
 ]
 StartOption = Annotated[
     str | None,
@@ -90,6 +99,7 @@ class RunOptions:
     start: str | None = None
     end: str | None = None
     step: int | None = None
+    inference: Path | None = None
 
 
 def _local_midnight_utc(text: str, option: str, timezone: str) -> datetime:
@@ -108,7 +118,7 @@ def scenario_for(options: RunOptions) -> Scenario:
     """
     check_input_files({"--scenario": options.scenario, "--prices": options.prices,
                        "--day-ahead": options.day_ahead, "--bitcoin": options.bitcoin, "--load": options.load,
-                       "--jobs": options.jobs})
+                       "--jobs": options.jobs, "--inference": options.inference})
     scenario = resolve_scenario(options.scenario)
     signals = scenario.signals
     replacements = {
@@ -118,10 +128,13 @@ def scenario_for(options: RunOptions) -> Scenario:
         "bitcoin_file": options.bitcoin,
         "grid_load_file": options.load,
         "jobs_file": options.jobs,
+        "inference_file": options.inference,
     }
     overrides: dict[str, Any] = {k: str(v) for k, v in replacements.items() if v is not None}
     signals = dataclasses.replace(signals, **overrides)
     changes: dict[str, Any] = {"signals": signals}
+    if options.jobs is not None or options.inference is not None:
+        changes["ai_simulation"] = "job-level"  # real traces run job by job, request by request
     timezone = scenario.site.timezone
     if options.start:
         changes["start_utc"] = _local_midnight_utc(options.start, "--start", timezone)
@@ -197,7 +210,7 @@ class RunOutcome:
     """A finished comparison with what the user should know about its inputs."""
 
     scenario: Scenario
-    site: SimulatedSite
+    site: SimulatedSite | CoupledSite
     comparison: Comparison
     notes: tuple[str, ...]
 
@@ -205,7 +218,7 @@ class RunOutcome:
 def run_comparison(scenario: Scenario, names: list[str], quiet: bool) -> RunOutcome:
     """Build inputs, then run ``names`` (plus always-on and the oracle) with a progress bar."""
     signals = build_signals(scenario, show_progress=not quiet)
-    site = SimulatedSite(scenario, site_inputs(scenario, signals))
+    site = build_site(scenario, signals)
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
     bar_console = Console(stderr=True)  # no bar (and no blank lines) when stderr is not a terminal
     hidden = quiet or not bar_console.is_terminal
@@ -248,6 +261,7 @@ def simulate(
     bitcoin: BitcoinOption = None,
     load: LoadOption = None,
     jobs: JobsOption = None,
+    inference: InferenceOption = None,
     start: StartOption = None,
     end: EndOption = None,
     step: StepOption = None,
@@ -261,7 +275,7 @@ def simulate(
         raise InputError("--policy", f"simulate runs one policy, got {len(names)}: {', '.join(names)}",
                          expected="one --policy NAME (use wattswitch compare --policy a,b for several)")
     policy = names[0]
-    options = RunOptions(scenario, prices, hub, day_ahead, bitcoin, load, jobs, start, end, step)
+    options = RunOptions(scenario, prices, hub, day_ahead, bitcoin, load, jobs, start, end, step, inference)
     chosen = scenario_for(options)  # bad flags fail here, before the signals are built
     if report is not None:
         check_output_file(report, "--report")
@@ -299,6 +313,7 @@ def compare_cmd(
     bitcoin: BitcoinOption = None,
     load: LoadOption = None,
     jobs: JobsOption = None,
+    inference: InferenceOption = None,
     start: StartOption = None,
     end: EndOption = None,
     step: StepOption = None,
@@ -314,7 +329,7 @@ def compare_cmd(
     check_names(names, POLICY_NAMES, flag)
     if policies is not None:  # after the names are checked: an error stays one line
         typer.echo("warning: --policies is deprecated; write --policy a,b (or repeat --policy)", err=True)
-    options = RunOptions(scenario, prices, hub, day_ahead, bitcoin, load, jobs, start, end, step)
+    options = RunOptions(scenario, prices, hub, day_ahead, bitcoin, load, jobs, start, end, step, inference)
     chosen = scenario_for(options)  # bad flags fail here, before the signals are built
     if report is not None:
         check_output_file(report, "--report")

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+import pandas as pd
 from rich.console import Console
 from rich.progress import Progress
 
 from wattswitch.data.align import align
 from wattswitch.data.bitcoin import load_bitcoin
+from wattswitch.data.inference import diurnal_profile, load_inference
 from wattswitch.data.jobs import load_jobs
 from wattswitch.data.prices import load_grid_load, load_prices, looks_like_prices
 from wattswitch.data.synthetic import generate_signals
 from wattswitch.errors import InputError
 from wattswitch.model.scenario import Scenario
 from wattswitch.model.timeseries import TimeSeries
-from wattswitch.model.traces import JobTrace
+from wattswitch.model.traces import JobTrace, RequestTrace
 
 RT_PRICE = "rt_price_usd_per_mwh"
 DA_PRICE = "da_price_usd_per_mwh"
@@ -37,6 +40,7 @@ class ScenarioSignals:
     training_jobs: JobTrace | None
     notes: tuple[str, ...] = field(default=())
     native_step_s: dict[str, int] = field(default_factory=dict)
+    inference_requests: RequestTrace | None = None
 
 
 def _one_column(series: TimeSeries, column: str, source: str) -> TimeSeries:
@@ -112,6 +116,10 @@ def build_signals(scenario: Scenario, *, show_progress: bool = False) -> Scenari
             if jobs.cpu_only_jobs_left_out:
                 left_out = jobs.cpu_only_jobs_left_out
                 notes.append(f"training jobs: {left_out:,} rows asking for 0 GPUs left out (CPU-only)")
+        requests = None
+        if scenario.signals.inference_file:
+            requests = load_inference(scenario.signals.inference_file)
+            series[INFERENCE] = _inference_shape(requests, series[INFERENCE], scenario.site.timezone, notes)
         progress.advance(task)
         aligned = align(series, scenario.start_utc, scenario.end_utc, scenario.step_s)
         progress.advance(task)
@@ -123,4 +131,31 @@ def build_signals(scenario: Scenario, *, show_progress: bool = False) -> Scenari
         if missing:
             notes.append(f"{name}: {missing:,} of {len(frame):,} intervals missing in {original.source}")
     native = {name: original.step_s for name, original in series.items()}
-    return ScenarioSignals(series=on_grid, training_jobs=jobs, notes=tuple(notes), native_step_s=native)
+    return ScenarioSignals(
+        series=on_grid, training_jobs=jobs, notes=tuple(notes), native_step_s=native,
+        inference_requests=requests,
+    )
+
+
+def _inference_shape(
+    requests: RequestTrace, generated: TimeSeries, timezone: str, notes: list[str]
+) -> TimeSeries:
+    """The inference demand shape from a request trace: its daily profile by local hour, scaled to
+    a peak of 1 (and floored at 10 %), where the trace spans a day; else the generated shape."""
+    source = requests.source
+    if requests.origin_utc is None or requests.span_s < 86400:
+        notes.append(
+            f"inference: {source} spans {requests.span_s / 3600:.1f} h, less than a day: its token sizes "
+            "and short-term bursts are used on the generated daily shape"
+        )
+        return generated
+    profile = diurnal_profile(requests)
+    smooth = np.mean([np.roll(profile, k) for k in (-1, 0, 1)], axis=0)
+    shape = np.maximum(smooth / smooth.max(), 0.1)
+    index = generated.frame.index
+    local_hour = pd.DatetimeIndex(index).tz_convert(timezone).hour.to_numpy()
+    frame = pd.DataFrame({generated.frame.columns[0]: shape[local_hour]}, index=index)
+    notes.append(
+        f"inference: daily shape, token sizes and bursts from {source} (its clock's hours taken as local)"
+    )
+    return TimeSeries(frame, generated.step_s, generated.unit, source)

@@ -1,4 +1,12 @@
-"""The embedded default scenario: a West-Texas-like ~100 MW mining site with an AI hall.
+"""The embedded scenarios: the default site mid-conversion, and the mining site it started as.
+
+The default (:func:`default_scenario`) is a West-Texas 100 MW interconnect that AI and mining
+over-subscribe together: the whole 27,000-ASIC fleet (≈ 91 MW with cooling) is still on site
+while a liquid-cooled H100 hall (1,416 nodes, ≈ 18 MW busy) runs a reserved bare-metal tenant,
+an LLM endpoint and an on-demand training queue. AI is served first and the cap binds, so
+mining yields whatever AI draws and fills every trough it leaves; it is simulated job by job
+(``ai_simulation = "job-level"``). :func:`mining_site_scenario` is the same site before the
+conversion (a small AI hall, never power-limited, the fluid engine).
 
 Every hardware and price figure comes from :mod:`wattswitch.model.catalog`; the signals are
 generated from :class:`SyntheticSpec` (see docs/default-scenario.md for the calibration).
@@ -6,6 +14,7 @@ generated from :class:`SyntheticSpec` (see docs/default-scenario.md for the cali
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 from wattswitch.model import catalog
@@ -27,11 +36,11 @@ MINING_ZONE = "mining-hall"
 AI_ZONE = "ai-hall"
 
 
-def _asic_group(name: str, model: str, count: int) -> AsicGroup:
+def _asic_group(name: str, model: str, count: int, firmware: str = "stock") -> AsicGroup:
     spec = catalog.asic(model)
     return AsicGroup(
         name=name, model=model, count=count, hashrate_th_s=float(spec.hashrate_th_s),
-        power_w=float(spec.power_w), cooling_zone=MINING_ZONE,
+        power_w=float(spec.power_w), cooling_zone=MINING_ZONE, firmware=firmware,
     )
 
 
@@ -45,8 +54,8 @@ def _h100_group(name: str, node_count: int) -> GpuNodeGroup:
     )
 
 
-def default_scenario() -> Scenario:
-    """The scenario ``wattswitch`` runs when given none: calendar 2025, 15-min steps."""
+def mining_site_scenario() -> Scenario:
+    """The mining site before its conversion: calendar 2025, 15-min steps, the fluid engine."""
     site = Site(
         name="Permian Flats",
         interconnect_limit_mw=100.0,
@@ -121,4 +130,54 @@ def default_scenario() -> Scenario:
                 payment_usd_per_mwh=catalog.figure("ercot_dr_payment").value,
             ),
         ),
+    )
+
+
+RESERVED_NODES = 1024  # the bare-metal tenant: 8,192 H100 on a multi-year lease
+TRAINING_NODES = 128  # the on-demand queue: a Helios-Venus-sized pool (≈ 1,000 GPUs)
+INFERENCE_PEAK_REQUESTS_PER_S = 1000.0
+INFERENCE_NODES = 264  # the endpoint's replicas at its peak (what the autoscaler wants, + margin)
+
+
+def default_scenario() -> Scenario:
+    """The scenario ``wattswitch`` runs when given none: the site mid-conversion (see the module)."""
+    before = mining_site_scenario()
+    h100 = _h100_group("h100-hall", RESERVED_NODES + INFERENCE_NODES + TRAINING_NODES)
+    asics = tuple(
+        dataclasses.replace(g, firmware="braiins") if g.name == "s21" else g for g in before.asic_groups
+    )
+    return dataclasses.replace(
+        before,
+        description=(
+            "West-Texas 100 MW site on ERCOT HB_WEST mid-conversion: 27,000 ASICs (≈ 91 MW) and a "
+            f"{h100.node_count:,}-node H100 hall (≈ 18 MW busy) over-subscribe the interconnect; AI is "
+            f"served first (a {RESERVED_NODES:,}-node reserved tenant, a 70B chat endpoint, on-demand "
+            "training job by job) and mining fills the rest; 60 MW PPA block, 4CP and Non-Spin; "
+            "generated 2025 signals."
+        ),
+        asic_groups=asics,
+        gpu_groups=(h100,),
+        tenants=(
+            Tenant(
+                "Helix AI (reserved)",
+                reservations=(
+                    Reservation(
+                        gpu_group=h100.name, node_count=RESERVED_NODES,
+                        price_usd_per_gpu_hour=catalog.figure("h100_reserved_price").value,
+                        sla=UptimeSla(),
+                    ),
+                ),
+            ),
+        ),
+        training_queue=TrainingQueue(
+            gpu_group=h100.name,
+            price_usd_per_gpu_hour=catalog.figure("h100_on_demand_price").value,
+            mean_jobs_per_day=600.0,  # Helios-like mix: ~40 % of a 128-node pool on average
+        ),
+        inference_services=(
+            dataclasses.replace(
+                before.inference_services[0], peak_requests_per_s=INFERENCE_PEAK_REQUESTS_PER_S
+            ),
+        ),
+        ai_simulation="job-level",
     )
