@@ -19,7 +19,14 @@ from wattswitch.control.memory_fleet import MemoryMinerFleet
 from wattswitch.control.miner_sending import FleetSettings
 from wattswitch.control.prices import ReplayPriceFeed
 from wattswitch.control.wiring import Journal, Wired, assemble
-from wattswitch.model.equipment import CommandResult, HashpriceFeed, JobSpec, MinerCommand, SystemLoadFeed
+from wattswitch.model.equipment import (
+    CommandResult,
+    GpuPowerCaps,
+    HashpriceFeed,
+    JobSpec,
+    MinerCommand,
+    SystemLoadFeed,
+)
 from wattswitch.model.scenario import Scenario
 from wattswitch.model.timeseries import TimeSeries
 from wattswitch.store import live as journal
@@ -113,9 +120,8 @@ class Rig:
     def metered_mw(self) -> float:
         live = self.controller.live
         pue = live.slots[0].pue
-        jobs = self.cluster.snapshot()
-        training = live.running_training_nodes(jobs)
-        return self.fleet.inner.total_power_w() * pue / 1e6 + live.gpu.load_mw(training)
+        nodes = self.cluster.nodes_snapshot()
+        return self.fleet.inner.total_power_w() * pue / 1e6 + live.gpu_mw(self.cluster.snapshot(), nodes)
 
     def current_cap_mw(self) -> float:
         return self.controller._cap_now(
@@ -185,6 +191,7 @@ async def build_rig(
     system_load: SystemLoadFeed | None = None,
     hashprice: HashpriceFeed | None = None,
     cluster_nodes: int | None = 4,
+    gpu_caps: dict[str, GpuPowerCaps] | None = None,
 ) -> Rig:
     """A site of ``miners`` S19 XPs, 4 preemptible + 1 reserved GPU nodes, prices cheap by default
     (``cluster_nodes`` None: Slurm could not be read at start-up)."""
@@ -216,6 +223,7 @@ async def build_rig(
         dry_run=dry_run,
         system_load=system_load,
         hashprice=hashprice,
+        gpu_caps=gpu_caps,
     )
     rig = Rig(scenario, fleet, cluster, clock, wired, database, prices)
     fleet.rig = rig

@@ -59,6 +59,9 @@ def test_modelled_caps_clamp_to_the_allowed_range() -> None:
             caps.set_cap_w(0, bad)
     with pytest.raises(EquipmentError, match="no such GPU"):
         caps.set_cap_w(2, 300)
+    assert caps.limits_w(1) == (200.0, 700.0)
+    with pytest.raises(EquipmentError, match="no such GPU"):
+        caps.limits_w(2)
     assert "modelled, not applied" in caps.describe()
 
 
@@ -133,8 +136,11 @@ def test_nvml_caps_are_set_in_milliwatts_and_clamped(board: FakeBoard) -> None:
     caps.set_cap_w(1, 1000)
     assert board.limits_mw[1] == 400_000
     assert [r.power_cap_w for r in caps.read()] == [100.0, 400.0]
+    assert [caps.limits_w(i) for i in (0, 1)] == [(100.0, 300.0), (150.0, 400.0)]
     with pytest.raises(EquipmentError, match="no such GPU"):
         caps.set_cap_w(2, 200)
+    with pytest.raises(EquipmentError, match="no such GPU"):
+        caps.limits_w(2)
     caps.close()
     caps.close()
     assert board.shutdowns == 1

@@ -238,7 +238,7 @@ class Controller:
             decision = self._price_loss_decision(decision)
         self._last_decision = decision
         telemetry = reading.telemetry
-        gpu = live.gpu
+        gpu = live.gpu_demand(reading.jobs)  # a budget above what the jobs would draw is headroom
         if "cluster" in modes:  # cannot command GPUs: budget as if every preemptible node is busy
             decision = Decision(decision.asic_normal_fraction, decision.asic_low_fraction, math.inf)
         plan = plan_site(
@@ -385,7 +385,7 @@ def plan_from_plain(plain: dict[str, Any]) -> SitePlan:
     targets += [MinerTarget(a, "low", float(w)) for a, w in miners["low"]]
     return SitePlan(
         miner_targets=tuple(targets),
-        training_nodes=int(plain["training_nodes"]),
+        training_nodes=float(plain["training_nodes"]),
         planned_mw=float(plain["planned_mw"]),
         cap_mw=float(plain["cap_mw"]),
         trimmed_mw=float(plain["trimmed_mw"]),

@@ -203,8 +203,9 @@ async def _drive(
     pue = live.slots[0].pue
 
     def metered_mw() -> float:
-        training = live.running_training_nodes(live.cluster.jobs() if live.cluster else None)
-        return farm.total_power_w() * pue / 1e6 + live.gpu.load_mw(training)
+        cluster = live.cluster
+        jobs, nodes = (cluster.jobs(), cluster.nodes()) if cluster else (None, None)
+        return farm.total_power_w() * pue / 1e6 + live.gpu_mw(jobs, nodes)
 
     for report in await controller.run(intervals=2):
         say(_line(report))

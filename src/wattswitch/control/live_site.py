@@ -1,20 +1,25 @@
 """The live body: reads equipment and feeds into an :class:`Observation`, and applies a plan safely.
 
-``read`` gathers one consistent picture (miner telemetry, Slurm jobs, the latest price) and
-notes what failed instead of raising. ``observation`` builds exactly what the simulator hands a
-policy — history strictly before the interval, caps in force — so a backtested policy runs here
+``read`` gathers one consistent picture (miner telemetry, Slurm jobs and nodes, the latest price)
+and notes what failed instead of raising. ``observation`` builds exactly what the simulator hands
+a policy — history strictly before the interval, caps in force — so a backtested policy runs here
 unchanged. ``apply`` moves the site to a plan without ever exceeding the cap on the way:
 
-1. reductions first (stop / lower miners, suspend preemptible jobs), concurrently;
-2. measure; if a miner lied or failed and the site is still over the cap, stop more miners;
-3. increases in stages that fit the measured headroom (``stage_mw`` at most per stage).
+1. the GPU half is planned (:mod:`control.gpu_half`): the plan's training budget in watts, met
+   by one uniform cap on the on-demand pool's GPUs, then by suspending preemptible jobs;
+2. reductions first (stop / lower miners, lower GPU caps, suspend jobs), concurrently;
+3. measure (miners metered; GPUs by NVML where real, else modelled); if a miner lied or failed
+   and the site is still over the cap, stop more miners, then suspend more jobs;
+4. increases in stages that fit the measured headroom (``stage_mw`` at most per stage): GPU caps
+   raised and jobs resumed first, then miners.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from wattswitch.control.gpu_caps import CAP_TOLERANCE, ClusterCaps
+from wattswitch.control.gpu_half import GpuPlan, Pool, job_key, plan_gpu_half, pool_of
 from wattswitch.control.system_load import load_on_grid
 from wattswitch.control.targets import (
     GpuBudget,
@@ -36,6 +43,9 @@ from wattswitch.model.equipment import (
     CommandResult,
     GpuCluster,
     GpuJob,
+    GpuJobState,
+    GpuNode,
+    GpuPowerCaps,
     HashpriceFeed,
     LoadPoint,
     MinerCommand,
@@ -48,6 +58,7 @@ from wattswitch.model.equipment import (
 from wattswitch.model.observation import Observation, PastView
 from wattswitch.model.scenario import Scenario
 from wattswitch.model.site_model import SiteModel
+from wattswitch.scheduling.power import ClusterPowerModel, decision_budget_w
 
 TOLERANCE_MW = 1e-6
 LOAD_KEPT = timedelta(days=33)  # system load values older than this are dropped
@@ -77,6 +88,7 @@ class Reading:
     cluster_error: str | None = None
     load_error: str | None = None
     hashprice_error: str | None = None
+    nodes: tuple[GpuNode, ...] | None = None  # read with the jobs (None when they were not)
 
     @property
     def reachable_share(self) -> float:
@@ -97,6 +109,12 @@ class Outcome:
     jobs_suspended: list[str] = field(default_factory=list)
     jobs_resumed: list[str] = field(default_factory=list)
     job_errors: list[str] = field(default_factory=list)
+    gpu_budget_w: float | None = None  # the on-demand training budget (None: unlimited or no GPU half)
+    gpu_cap_fraction: float | None = None  # the pool's uniform cap, as plan_power gave it
+    gpus_paused: int = 0  # preemptible GPUs left paused by the plan
+    gpu_cap_nodes: list[str] = field(default_factory=list)  # nodes whose caps were changed
+    gpu_cap_errors: list[str] = field(default_factory=list)
+    gpu_mw_after: float = 0.0  # GPU facility MW measured at the end
     measured_mw_before: float = 0.0
     measured_mw_after: float = 0.0
     max_measured_mw: float = 0.0  # highest load measured once reductions were through
@@ -144,6 +162,7 @@ class LiveSite:
         origin_utc: datetime,
         system_load: SystemLoadFeed | None = None,
         hashprice: HashpriceFeed | None = None,
+        gpu_caps: Mapping[str, GpuPowerCaps] | None = None,
     ) -> None:
         self.scenario = scenario
         self.site = site
@@ -166,6 +185,16 @@ class LiveSite:
             + float(site.training_available_nodes(fraction)) * site.training_node_idle_mw,
             per_training_node_mw=site.training_node_busy_mw - site.training_node_idle_mw,
             cluster_nodes=nodes if cluster is not None else 0,
+        )
+        queue = scenario.training_queue
+        group = scenario.gpu_group(queue.gpu_group) if queue is not None else None
+        # the on-demand pool's hardware: the same power model the simulator's cluster uses
+        self.power_model = ClusterPowerModel(group) if group is not None else None
+        self.pool_pue = scenario.site.zone(group.cooling_zone).pue if group is not None else 1.0
+        self.caps = ClusterCaps(
+            gpu_caps,
+            modelled_gpu_w=self.power_model.dynamic_w_per_gpu if self.power_model else 0.0,
+            min_fraction=self.power_model.min_cap if self.power_model else 0.0,
         )
         self._prices_by_t: dict[int, float] = {}
         self._load_points: dict[tuple[datetime, datetime], float] = {}
@@ -217,16 +246,18 @@ class LiveSite:
             self._telemetry = tuple(await self.read_fleet())
         telemetry = self._telemetry
         jobs: tuple[GpuJob, ...] | None = None
+        nodes: tuple[GpuNode, ...] | None = None
         cluster_error = None
         if self.cluster is not None:
             try:
                 jobs = tuple(await asyncio.to_thread(self.cluster.jobs))
+                nodes = tuple(await asyncio.to_thread(self.cluster.nodes))
+                self._fit_model(nodes)
                 if self._count_nodes:
-                    nodes = await asyncio.to_thread(self.cluster.nodes)
                     self.gpu = replace(self.gpu, cluster_nodes=len(nodes))
                     self._count_nodes = False
             except EquipmentError as err:
-                jobs, cluster_error = None, str(err)
+                jobs, nodes, cluster_error = None, None, str(err)
         price, price_error = None, None
         try:
             price = self.prices.latest(now_utc)
@@ -238,8 +269,26 @@ class LiveSite:
             self._load_error = await asyncio.to_thread(self.read_system_load, now_utc)
             self._hashprice_error = await asyncio.to_thread(self.read_hashprice, now_utc)
         return Reading(
-            telemetry, jobs, price, price_error, cluster_error, self._load_error, self._hashprice_error
+            telemetry,
+            jobs,
+            price,
+            price_error,
+            cluster_error,
+            self._load_error,
+            self._hashprice_error,
+            nodes,
         )
+
+    def _fit_model(self, nodes: Sequence[GpuNode]) -> None:
+        """One real node stands for one scenario node: a busy GPU's watts follow the real GPU count
+        (the most common one, if the nodes differ)."""
+        counts = [n.gpu_count for n in nodes if n.gpu_count > 0]
+        model = self.power_model
+        if not counts or model is None:
+            return
+        count = Counter(counts).most_common(1)[0][0]
+        if count != model.group.gpus_per_node:
+            self.power_model = ClusterPowerModel(replace(model.group, gpus_per_node=count))
 
     def read_hashprice(self, now_utc: datetime) -> str | None:
         """Follow the hashprice feed (the last known value stays on failure); returns the error."""
@@ -271,13 +320,75 @@ class LiveSite:
         """Interval number counted from the controller's origin."""
         return int((interval_start_utc - self.origin_utc) // self.step)
 
-    def measured_mw(self, telemetry: Sequence[MinerTelemetry], training_nodes: int) -> float:
-        """Facility MW now: metered miners (unreachable ones at nameplate) plus the modelled GPU load."""
+    def measured_mw(
+        self,
+        telemetry: Sequence[MinerTelemetry],
+        jobs: Sequence[GpuJob] | None,
+        nodes: Sequence[GpuNode] | None,
+    ) -> float:
+        """Facility MW now: metered miners (unreachable ones at nameplate) plus the GPU load."""
         total_w = 0.0
         for slot, t in zip(self.slots, telemetry, strict=True):
             watts = t.power_w if t.reachable else slot.identity.nameplate_power_w
             total_w += watts * slot.pue
-        return total_w / 1e6 + self.gpu.load_mw(training_nodes)
+        return total_w / 1e6 + self.gpu_mw(jobs, nodes)
+
+    def gpu_mw(self, jobs: Sequence[GpuJob] | None, nodes: Sequence[GpuNode] | None) -> float:
+        """GPU facility MW now: must-serve and idle nodes (modelled) plus the on-demand pool's draw.
+
+        The pool is measured by NVML where its GPUs are real (each GPU's draw over its full power,
+        times a busy GPU's dynamic watts: an idle GPU's few watts count too, erring high), else
+        modelled from Slurm's busy GPUs and the caps in force. Preemptible jobs on a tenant's node
+        run uncapped. Without Slurm's picture every node counts as busy and uncapped.
+        """
+        model = self.power_model
+        if jobs is None or nodes is None or model is None:
+            running = self.gpu.cluster_nodes if jobs is None else self.running_training_nodes(jobs)
+            return self.gpu.load_mw(running)
+        pool = pool_of(jobs, nodes)
+        gpus_of = {n.name: n.gpu_count for n in nodes}
+        gpu_shares = float(pool.shared_running_gpus)  # in busy GPUs at full power
+        for node in pool.nodes:
+            busy = pool.busy_gpus(node)
+            try:
+                measured = self.caps.measured_share(node, gpus_of[node])
+                share = busy * self.caps.fraction(node, gpus_of[node]) if measured is None else measured
+            except EquipmentError:
+                share = busy  # caps unreadable: at full power
+            gpu_shares += share
+        return self.gpu.fixed_mw + gpu_shares * model.dynamic_w_per_gpu * self.pool_pue / 1e6
+
+    def gpu_demand(self, jobs: Sequence[GpuJob] | None) -> GpuBudget:
+        """The GPU budget with what the preemptible jobs (running or paused) would draw uncapped."""
+        model = self.power_model
+        if jobs is None or model is None:
+            return replace(self.gpu, demand_nodes=math.inf)
+        gpus = sum(j.gpu_count for j in jobs if j.preemptible and j.state in ("running", "suspended"))
+        return replace(self.gpu, demand_nodes=gpus / model.group.gpus_per_node)
+
+    def plan_gpu(
+        self, training_nodes: float, jobs: Sequence[GpuJob] | None, nodes: Sequence[GpuNode] | None
+    ) -> tuple[GpuPlan, Pool] | None:
+        """The GPU half for a plan's ``training_nodes`` (None without a readable cluster or a pool).
+
+        The budget is the simulator's formula (:func:`decision_budget_w`) over the pool's nodes up;
+        :func:`plan_gpu_half` meets it with ``plan_power``.
+        """
+        model = self.power_model
+        if self.cluster is None or jobs is None or nodes is None or model is None:
+            return None
+        pool = pool_of(jobs, nodes)
+        gpus_of = {n.name: n.gpu_count for n in nodes}
+        floor = 0.0
+        for node in pool.nodes:
+            try:
+                floor = max(floor, self.caps.floor(node, gpus_of[node]))
+            except EquipmentError:
+                continue  # its caps are unreadable: they stay as they are (see set_caps)
+        # MW arithmetic leaves 2 nodes as 1.9999999998: snapped (at most µW), or a GPU would pause
+        snapped = training_nodes if math.isinf(training_nodes) else round(training_nodes, 9)
+        budget_w = decision_budget_w(model, len(pool.nodes), snapped)
+        return plan_gpu_half(model, budget_w, pool, cap_floor=floor), pool
 
     def running_training_nodes(self, jobs: Sequence[GpuJob] | None) -> int:
         """Nodes busy with preemptible jobs (all of them, when the cluster cannot be read)."""
@@ -375,31 +486,53 @@ class LiveSite:
     # --- applying --------------------------------------------------------------------------------
 
     async def apply(self, plan: SitePlan, reading: Reading, *, dry_run: bool = False) -> Outcome:
-        """Move the site to ``plan``: reductions, confirmation, emergency stops, staged increases."""
+        """Move the site to ``plan``: the GPU half planned, reductions, confirmation, emergency
+        stops, staged increases."""
         loop = asyncio.get_running_loop()
         started = loop.time()
         outcome = Outcome(cap_mw=plan.cap_mw, dry_run=dry_run)
         telemetry = list(reading.telemetry)
-        running = self.running_training_nodes(reading.jobs)
-        outcome.measured_mw_before = self.measured_mw(telemetry, running)
+        jobs = None if reading.jobs is None else list(reading.jobs)
+        nodes = reading.nodes
+        outcome.measured_mw_before = self.measured_mw(telemetry, jobs, nodes)
         reductions, increases = commands_for(plan, self.slots, telemetry)
-        suspend, resume = self._job_moves(reading.jobs, plan.training_nodes)
+        planned = self.plan_gpu(plan.training_nodes, jobs, nodes)
+        cap = 1.0
+        suspend: list[str] = []
+        resume: list[str] = []
+        lower: list[str] = []
+        raise_: list[str] = []
+        restore: list[str] = []
+        if planned is not None and nodes is not None:
+            gpu_plan, pool = planned
+            cap = gpu_plan.cap_fraction
+            suspend, resume = list(gpu_plan.suspend), list(gpu_plan.resume)
+            lower, raise_, restore = self._cap_moves(cap, pool, nodes)
+            outcome.gpu_budget_w = None if math.isinf(gpu_plan.budget_w) else gpu_plan.budget_w
+            outcome.gpu_cap_fraction = cap
+            outcome.gpus_paused = gpu_plan.paused_gpus
         if dry_run:
             outcome.sent = len(reductions) + len(increases)
             outcome.jobs_suspended, outcome.jobs_resumed = suspend, resume
+            outcome.gpu_cap_nodes = sorted(lower + raise_ + restore)
             outcome.measured_mw_after = outcome.max_measured_mw = outcome.measured_mw_before
+            outcome.gpu_mw_after = self.gpu_mw(jobs, nodes)
             return outcome
 
-        results, suspended = await asyncio.gather(
-            self.fleet.send(reductions), self._jobs("suspend", suspend, outcome)
+        # restoring a tenant's node is no increase: its GPUs are budgeted at full power already
+        cap_cuts = [(n, cap) for n in lower] + [(n, 1.0) for n in restore]
+        results, suspended, _ = await asyncio.gather(
+            self.fleet.send(reductions),
+            self._jobs("suspend", suspend, outcome),
+            self._set_caps(cap_cuts, nodes, outcome),
         )
         outcome.add(results)
         outcome.jobs_suspended = suspended
+        _set_state(jobs, suspended, "suspended")
         outcome.acked_at_loop_s = loop.time()
         outcome.ack_s = outcome.acked_at_loop_s - started
         telemetry = await self.read_fleet()
-        running = max(0, running - self._nodes_of(reading.jobs, suspended))
-        measured = self._track(outcome, telemetry, running)
+        measured = self._track(outcome, telemetry, jobs, nodes)
 
         for _ in range(self.settings.emergency_rounds):
             if measured <= plan.cap_mw + TOLERANCE_MW:
@@ -410,27 +543,85 @@ class LiveSite:
             outcome.emergency_stops += len(stops)
             outcome.add(await self.fleet.send(stops))
             telemetry = await self.read_fleet()
-            measured = self._track(outcome, telemetry, running)
+            measured = self._track(outcome, telemetry, jobs, nodes)
         if measured > plan.cap_mw + TOLERANCE_MW:  # miners could not shed enough: pause more AI
-            extra = self._emergency_suspensions(reading.jobs, suspended, measured - plan.cap_mw)
+            extra = self._emergency_suspensions(jobs, measured - plan.cap_mw, cap)
             paused = await self._jobs("suspend", extra, outcome)
             outcome.jobs_suspended.extend(paused)
-            running = max(0, running - self._nodes_of(reading.jobs, paused))
-            measured = self._track(outcome, telemetry, running)
+            _set_state(jobs, paused, "suspended")
+            measured = self._track(outcome, telemetry, jobs, nodes)
 
         self._telemetry = tuple(telemetry)
         measured = await self._ramp_up(
             plan,
             increases=increases,
             resume=resume,
+            raise_caps=raise_,
+            cap_fraction=cap,
             telemetry=telemetry,
-            running=running,
+            jobs=jobs,
+            nodes=nodes,
             measured=measured,
             outcome=outcome,
         )
         outcome.measured_mw_after = measured
+        outcome.gpu_mw_after = self.gpu_mw(jobs, nodes)
         self._telemetry = tuple(telemetry)
         return outcome
+
+    def _cap_moves(
+        self, cap_fraction: float, pool: Pool, nodes: Sequence[GpuNode]
+    ) -> tuple[list[str], list[str], list[str]]:
+        """Pool nodes to cap lower and higher, and other nodes whose caps must be lifted to full.
+
+        A node outside the pool (a tenant's, or down) is never capped: one left capped (a tenant
+        started on it since) is restored at once.
+        """
+        lower: list[str] = []
+        raise_: list[str] = []
+        restore: list[str] = []
+        in_pool = set(pool.nodes)
+        for node in nodes:
+            now = self._fraction(node.name, node.gpu_count)
+            if node.name not in in_pool:
+                if now < 1.0 - CAP_TOLERANCE:
+                    restore.append(node.name)
+            elif now > cap_fraction + CAP_TOLERANCE:
+                lower.append(node.name)
+            elif now < cap_fraction - CAP_TOLERANCE:
+                raise_.append(node.name)
+        return lower, raise_, restore
+
+    def _fraction(self, node: str, gpu_count: int) -> float:
+        """The node's cap in force as a fraction of full power (full when unreadable)."""
+        try:
+            return self.caps.fraction(node, gpu_count)
+        except EquipmentError:
+            return 1.0
+
+    async def _set_caps(
+        self, moves: Sequence[tuple[str, float]], nodes: Sequence[GpuNode] | None, outcome: Outcome
+    ) -> list[str]:
+        """Cap each node's GPUs at a fraction; failures go to the outcome, never raised."""
+        if not moves or nodes is None:
+            return []
+        gpus_of = {n.name: n.gpu_count for n in nodes}
+
+        def set_all() -> list[str]:
+            done: list[str] = []
+            for node, fraction in moves:
+                try:
+                    errors = self.caps.set_fraction(node, gpus_of[node], fraction)
+                except EquipmentError as err:
+                    errors = [f"cap {node}: {err}"]
+                outcome.gpu_cap_errors.extend(errors)
+                if not errors:
+                    done.append(node)
+            return done
+
+        done = await asyncio.to_thread(set_all)
+        outcome.gpu_cap_nodes.extend(done)
+        return done
 
     async def _ramp_up(
         self,
@@ -438,22 +629,47 @@ class LiveSite:
         *,
         increases: list[MinerCommand],
         resume: list[str],
+        raise_caps: list[str],
+        cap_fraction: float,
         telemetry: list[MinerTelemetry],
-        running: int,
+        jobs: list[GpuJob] | None,
+        nodes: Sequence[GpuNode] | None,
         measured: float,
         outcome: Outcome,
     ) -> float:
-        """Send increases in stages, each fitting the measured headroom; returns the last measurement."""
+        """Send increases in stages, each fitting the measured headroom (GPU caps raised and jobs
+        resumed first, then miners); returns the last measurement."""
         slot_of = {s.identity.address: s for s in self.slots}
         pending = _grouped_by_miner(increases)
         jobs_left = list(resume)
-        node_mw = self.gpu.per_training_node_mw
-        while (pending or jobs_left) and outcome.stages < self.settings.max_stages:
+        raises = list(raise_caps)
+        gpu_w = self.power_model.dynamic_w_per_gpu if self.power_model else 0.0
+        gpu_mw = gpu_w * self.pool_pue / 1e6  # one busy GPU at full power, facility MW
+        gpus_of = {n.name: n.gpu_count for n in nodes or ()}
+        while (pending or jobs_left or raises) and outcome.stages < self.settings.max_stages:
             headroom = min(plan.cap_mw - self.settings.margin_mw - measured, self.settings.stage_mw)
+            pool = pool_of(jobs or (), nodes or ())
+            job_gpus = {j.job_id: j.gpus for j in pool.jobs}
+            added = 0.0
+            batch_caps: list[tuple[str, float]] = []
+            for node in list(raises):
+                now = self._fraction(node, gpus_of[node])
+                extra = pool.busy_gpus(node) * gpu_mw * max(0.0, cap_fraction - now)
+                if added + extra > headroom + TOLERANCE_MW:
+                    continue
+                added += extra
+                batch_caps.append((node, cap_fraction))
+                raises.remove(node)
+            batch_jobs: list[str] = []
+            for job in list(jobs_left):
+                extra = job_gpus.get(job, 0) * gpu_mw * cap_fraction
+                if added + extra > headroom + TOLERANCE_MW:
+                    break
+                added += extra
+                batch_jobs.append(job)
+                jobs_left.remove(job)
             watts_now = {t.address: t.power_w for t in telemetry if t.reachable}
             batch: list[MinerCommand] = []
-            batch_jobs: list[str] = []
-            added = 0.0
             for address in list(pending):
                 slot = slot_of[address]
                 target_w = _target_w(pending[address], slot)
@@ -463,27 +679,29 @@ class LiveSite:
                     continue
                 added += extra
                 batch.extend(pending.pop(address))
-            for job in list(jobs_left):
-                if added + node_mw > headroom + TOLERANCE_MW:
-                    break
-                added += node_mw
-                batch_jobs.append(job)
-                jobs_left.remove(job)
-            if not batch and not batch_jobs:
+            if not batch and not batch_jobs and not batch_caps:
                 break
             outcome.stages += 1
-            results, resumed = await asyncio.gather(
-                self.fleet.send(batch), self._jobs("resume", batch_jobs, outcome)
+            results, resumed, _ = await asyncio.gather(
+                self.fleet.send(batch),
+                self._jobs("resume", batch_jobs, outcome),
+                self._set_caps(batch_caps, nodes, outcome),
             )
             outcome.add(results)
             outcome.jobs_resumed.extend(resumed)
-            running += len(resumed)
+            _set_state(jobs, resumed, "running")
             telemetry[:] = await self.read_fleet()
-            measured = self._track(outcome, telemetry, running)
+            measured = self._track(outcome, telemetry, jobs, nodes)
         return measured
 
-    def _track(self, outcome: Outcome, telemetry: Sequence[MinerTelemetry], running: int) -> float:
-        measured = self.measured_mw(telemetry, running)
+    def _track(
+        self,
+        outcome: Outcome,
+        telemetry: Sequence[MinerTelemetry],
+        jobs: Sequence[GpuJob] | None,
+        nodes: Sequence[GpuNode] | None,
+    ) -> float:
+        measured = self.measured_mw(telemetry, jobs, nodes)
         outcome.max_measured_mw = max(outcome.max_measured_mw, measured)
         return measured
 
@@ -508,56 +726,27 @@ class LiveSite:
         return stops
 
     def _emergency_suspensions(
-        self, jobs: Sequence[GpuJob] | None, already: Sequence[str], excess_mw: float
+        self, jobs: Sequence[GpuJob] | None, excess_mw: float, cap_fraction: float
     ) -> list[str]:
         """Running preemptible jobs (newest first) whose pause covers ``excess_mw``."""
         if jobs is None or self.cluster is None:
             return []
         candidates = sorted(
-            (j for j in jobs if j.preemptible and j.state == "running" and j.job_id not in already),
-            key=lambda j: _job_key(j.job_id),
+            (j for j in jobs if j.preemptible and j.state == "running"),
+            key=lambda j: job_key(j.job_id),
             reverse=True,
         )
+        model = self.power_model
         chosen: list[str] = []
         for job in candidates:
             if excess_mw <= 0:
                 break
             chosen.append(job.job_id)
-            excess_mw -= max(1, len(job.nodes)) * self.gpu.per_training_node_mw
+            if model is None:
+                excess_mw -= max(1, len(job.nodes)) * self.gpu.per_training_node_mw
+            else:
+                excess_mw -= job.gpu_count * model.dynamic_w_per_gpu * cap_fraction * self.pool_pue / 1e6
         return chosen
-
-    def _job_moves(self, jobs: Sequence[GpuJob] | None, target_nodes: int) -> tuple[list[str], list[str]]:
-        """Preemptible jobs to suspend (newest ids first) or resume so their nodes match the target."""
-        if jobs is None or self.cluster is None:
-            return [], []
-        running = sorted(
-            (j for j in jobs if j.preemptible and j.state == "running"), key=lambda j: _job_key(j.job_id)
-        )
-        suspended = sorted(
-            (j for j in jobs if j.preemptible and j.state == "suspended"), key=lambda j: _job_key(j.job_id)
-        )
-        nodes = {n for j in running for n in j.nodes}
-        to_suspend: list[str] = []
-        for job in reversed(running):
-            if len(nodes) <= target_nodes:
-                break
-            to_suspend.append(job.job_id)
-            still = {n for j in running if j.job_id not in to_suspend for n in j.nodes}
-            nodes = still
-        to_resume: list[str] = []
-        for job in suspended:
-            extra = set(job.nodes) - nodes
-            if len(nodes) + len(extra) > target_nodes:
-                break
-            nodes |= extra
-            to_resume.append(job.job_id)
-        return to_suspend, to_resume
-
-    def _nodes_of(self, jobs: Sequence[GpuJob] | None, job_ids: Sequence[str]) -> int:
-        if jobs is None:
-            return 0
-        wanted = set(job_ids)
-        return len({n for j in jobs if j.job_id in wanted for n in j.nodes})
 
     async def _jobs(self, action: str, job_ids: Sequence[str], outcome: Outcome) -> list[str]:
         """Suspend (one call for all) or resume jobs; failures go to the outcome, never raised."""
@@ -606,5 +795,9 @@ def _target_w(commands: Sequence[MinerCommand], slot: MinerSlot) -> float:
     return slot.identity.nameplate_power_w
 
 
-def _job_key(job_id: str) -> tuple[int, str]:
-    return (int(job_id), job_id) if job_id.isdigit() else (0, job_id)
+def _set_state(jobs: list[GpuJob] | None, job_ids: Sequence[str], state: GpuJobState) -> None:
+    """Note in the local picture of the jobs what a command did (Slurm is not read again)."""
+    if jobs is None or not job_ids:
+        return
+    wanted = set(job_ids)
+    jobs[:] = [replace(j, state=state) if j.job_id in wanted else j for j in jobs]

@@ -151,11 +151,7 @@ class MemoryCluster:
         with self._lock:
             self._enter("sinfo")
             self._schedule()
-            used = self._used()
-            return [
-                GpuNode(n.name, self._node_state(n, used[n.name]), n.gpu_count, used[n.name], n.reason)
-                for n in self._nodes.values()
-            ]
+            return self._public_nodes()
 
     def jobs(self) -> list[GpuJob]:
         with self._lock:
@@ -274,6 +270,18 @@ class MemoryCluster:
         """Jobs as they are, without scheduling or chaos checks (for assertions in tests)."""
         with self._lock:
             return [self._public(j) for j in self._jobs.values()]
+
+    def nodes_snapshot(self) -> list[GpuNode]:
+        """Nodes as they are, without scheduling or chaos checks (for assertions in tests)."""
+        with self._lock:
+            return self._public_nodes()
+
+    def _public_nodes(self) -> list[GpuNode]:
+        used = self._used()
+        return [
+            GpuNode(n.name, self._node_state(n, used[n.name]), n.gpu_count, used[n.name], n.reason)
+            for n in self._nodes.values()
+        ]
 
     def _public(self, job: _Job) -> GpuJob:
         return GpuJob(

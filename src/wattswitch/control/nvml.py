@@ -64,6 +64,12 @@ class ModelledPowerCaps:
         with self._lock:
             return [GpuPowerReading(i, cap, cap) for i, cap in enumerate(self._caps_w)]
 
+    def limits_w(self, index: int) -> tuple[float, float]:
+        with self._lock:
+            if not 0 <= index < len(self._caps_w):
+                raise EquipmentError(f"modelled GPU {index}: no such GPU (there are {len(self._caps_w)})")
+        return self.min_w, self.max_w
+
     def set_cap_w(self, index: int, power_cap_w: float) -> None:
         _checked_cap_w(power_cap_w, f"modelled GPU {index}")
         with self._lock:
@@ -143,6 +149,15 @@ class NvmlPowerCaps:
             cap_mw = self._call(index, "nvmlDeviceGetPowerManagementLimit", handle)
             readings.append(GpuPowerReading(index, power_mw / 1000.0, cap_mw / 1000.0))
         return readings
+
+    def limits_w(self, index: int) -> tuple[float, float]:
+        if self._fallback is not None:
+            return self._fallback.limits_w(index)
+        if not 0 <= index < len(self._handles):
+            raise EquipmentError(f"NVML GPU {index}: no such GPU (there are {len(self._handles)})")
+        handle = self._handles[index]
+        min_mw, max_mw = self._call(index, "nvmlDeviceGetPowerManagementLimitConstraints", handle)
+        return min_mw / 1000.0, max_mw / 1000.0
 
     def set_cap_w(self, index: int, power_cap_w: float) -> None:
         if self._fallback is not None:

@@ -4,7 +4,8 @@ Pure functions (no I/O): the live site reads equipment, calls these, then sends 
 A decision's fractions become whole miners rounded *down* (never more power than decided),
 miners keep their current state where the decision allows (fewest commands), and the plan is
 trimmed until its conservatively estimated power fits the cap: ASICs least efficient first,
-then preemptible GPU nodes. Reserved tenants and inference are never part of a plan.
+then the on-demand training budget (met by GPU caps and pauses, :mod:`control.gpu_half`).
+Reserved tenants and inference are never part of a plan.
 """
 
 from __future__ import annotations
@@ -50,14 +51,20 @@ class MinerTarget:
 
 @dataclass(frozen=True)
 class GpuBudget:
-    """The GPU side's expected facility load: must-serve plus pool nodes, some of them training."""
+    """The GPU side's expected facility load: must-serve plus pool nodes, some of them training.
+
+    ``demand_nodes``: nodes' worth of GPUs the preemptible jobs (running or paused) would draw
+    uncapped; a budget above it is not drawn, so the plan counts only this much (the rest is
+    headroom for miners). ``inf`` when unknown (Slurm unreadable: every node budgeted busy).
+    """
 
     fixed_mw: float  # reserved tenants, inference, idle pool nodes: never commanded
     per_training_node_mw: float  # extra of a training node over an idle one (facility MW)
     cluster_nodes: int  # nodes preemptible jobs can use in the real cluster
+    demand_nodes: float = math.inf
 
-    def load_mw(self, training_nodes: int) -> float:
-        """Expected GPU facility load with ``training_nodes`` nodes training."""
+    def load_mw(self, training_nodes: float) -> float:
+        """Expected GPU facility load with ``training_nodes`` nodes' worth training."""
         return self.fixed_mw + training_nodes * self.per_training_node_mw
 
 
@@ -66,7 +73,7 @@ class SitePlan:
     """Target state of the site for one decision."""
 
     miner_targets: tuple[MinerTarget, ...]
-    training_nodes: int
+    training_nodes: float  # real-cluster nodes' worth of on-demand training (the GPU half's budget)
     planned_mw: float
     cap_mw: float
     trimmed_mw: float  # how much the plan had to shed to fit the cap
@@ -103,7 +110,7 @@ def plan_site(
     gpu: GpuBudget,
     margin_mw: float = 0.0,
 ) -> SitePlan:
-    """Targets for every miner and the number of training nodes, estimated to fit ``cap_mw − margin``."""
+    """Targets for every miner and the nodes' worth of training, estimated to fit ``cap_mw − margin``."""
     states = [miner_state(t, s.identity) for t, s in zip(now, slots, strict=True)]
     measured = {t.address: t.power_w for t in now if t.reachable}
     targets: dict[str, MinerState] = {}
@@ -158,12 +165,13 @@ def plan_site(
     )
 
 
-def _training_nodes(decided: float, site: SiteModel, gpu: GpuBudget) -> int:
-    """Scenario training nodes → nodes of the real cluster, as the same share of the pool."""
+def _training_nodes(decided: float, site: SiteModel, gpu: GpuBudget) -> float:
+    """Scenario training nodes → nodes' worth of the real cluster, as the same share of the pool
+    (not rounded: GPU caps meet a fractional budget), at most what the jobs would draw."""
     if gpu.cluster_nodes == 0 or site.training_pool_nodes <= 0:
-        return 0
+        return 0.0
     share = 1.0 if math.isinf(decided) else max(0.0, decided) / site.training_pool_nodes
-    return min(gpu.cluster_nodes, math.floor(share * gpu.cluster_nodes + EPSILON))
+    return max(0.0, min(float(gpu.cluster_nodes), share * gpu.cluster_nodes, gpu.demand_nodes))
 
 
 def _limit_w(site: SiteModel, slot: MinerSlot, targets: dict[str, MinerState]) -> float | None:
@@ -179,11 +187,11 @@ def _trim(
     targets: dict[str, MinerState],
     measured: dict[str, float],
     gpu: GpuBudget,
-    training: int,
+    training: float,
     planned_mw: float,
     limit_mw: float,
-) -> tuple[float, int]:
-    """Step miners down (least efficient group first, low before mining), then training nodes."""
+) -> tuple[float, float]:
+    """Step miners down (least efficient group first, low before mining), then the training budget."""
     by_group: dict[int, list[MinerSlot]] = {}
     for s in slots:
         by_group.setdefault(s.group, []).append(s)
@@ -200,9 +208,10 @@ def _trim(
                 after = expected_w(s, "off", share, measured.get(address))
                 targets[address] = "off"
                 planned_mw -= (before - after) * s.pue / 1e6
-    while planned_mw > limit_mw + EPSILON and training > 0:
-        training -= 1
-        planned_mw -= gpu.per_training_node_mw
+    if planned_mw > limit_mw + EPSILON and training > 0 and gpu.per_training_node_mw > 0:
+        cut = min(training, (planned_mw - limit_mw) / gpu.per_training_node_mw)
+        training -= cut  # GPU caps meet a fractional budget: cut exactly what does not fit
+        planned_mw -= cut * gpu.per_training_node_mw
     return planned_mw, training
 
 

@@ -7,6 +7,7 @@ is one ASIC group of the scenario); the controller then drives all of them as on
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +34,7 @@ from wattswitch.errors import EquipmentError, InputError
 from wattswitch.model.default_scenario import default_scenario
 from wattswitch.model.equipment import (
     GpuCluster,
+    GpuPowerCaps,
     HashpriceFeed,
     MinerFleet,
     MinerIdentity,
@@ -196,16 +198,28 @@ def open_store(database: str, site_name: str) -> tuple[Store, int]:
         return store, row.id
 
 
+def gpu_caps_by_node(caps: NvmlPowerCaps, host: str | None = None) -> dict[str, GpuPowerCaps]:
+    """NVML caps the GPUs of the host it runs on: they are the Slurm node named as the host (its
+    short name). Without a driver or GPUs nothing is mapped and every node's caps are modelled."""
+    if caps.modelled:
+        return {}
+    name = (host or socket.gethostname()).split(".")[0]
+    return {name: caps}
+
+
 @dataclass
 class Wired:
     """A controller and what to close when done."""
 
     controller: Controller
     store: Store
+    gpu_caps: NvmlPowerCaps | None = None
 
     def close(self) -> None:
-        """Release the database."""
+        """Release the database (and NVML)."""
         self.store.dispose()
+        if self.gpu_caps is not None:
+            self.gpu_caps.close()
 
 
 @dataclass(frozen=True)
@@ -233,8 +247,11 @@ def assemble(
     on_step: Callable[[StepReport], None] | None = None,
     system_load: SystemLoadFeed | None = None,
     hashprice: HashpriceFeed | None = None,
+    gpu_caps: dict[str, GpuPowerCaps] | None = None,
 ) -> Wired:
-    """Put the pieces together (the real ones in :func:`wire`; the demo and tests pass fakes)."""
+    """Put the pieces together (the real ones in :func:`wire`; the demo and tests pass fakes).
+
+    ``gpu_caps``: power-cap adapters by Slurm node name; nodes without one are modelled."""
     site = site_model(scenario)
     slots = make_slots(scenario, {g: list(ids) for g, ids in members.items()})
     live = LiveSite(
@@ -249,6 +266,7 @@ def assemble(
         origin_utc=history_origin(clock.now(), scenario, whole_month=system_load is not None),
         system_load=system_load,
         hashprice=hashprice,
+        gpu_caps=gpu_caps,
     )
     live.prime(clock.now())
     store, site_id = open_store(journal.database, journal.site_name)
@@ -275,21 +293,30 @@ async def wire(
     fleet, members = await discover_fleet(config, scenario, settings)
     prices, clock = price_feed_and_clock(config)
     cluster, nodes = slurm_cluster(config)
-    with NvmlPowerCaps() as caps:  # said once at start: real caps, or modelled and why
-        log.warning("GPU power caps: %s", caps.describe())
-    return assemble(
-        scenario,
-        fleet,
-        members,
-        Journal(config.database, config.site_name, config.policy),
-        prices=prices,
-        clock=clock,
-        cluster=cluster,
-        cluster_nodes=nodes,
-        live_settings=config.live,
-        safety=config.safety,
-        dry_run=dry_run,
-        on_step=on_step,
-        system_load=system_load_feed(config),
-        hashprice=hashprice_feed(config),
-    )
+    caps = NvmlPowerCaps()  # said once at start: real caps, or modelled and why
+    by_node = gpu_caps_by_node(caps)
+    where = f" on node {', '.join(by_node)}; other nodes modelled" if by_node else ""
+    log.warning("GPU power caps: %s%s", caps.describe(), where)
+    try:
+        wired = assemble(
+            scenario,
+            fleet,
+            members,
+            Journal(config.database, config.site_name, config.policy),
+            prices=prices,
+            clock=clock,
+            cluster=cluster,
+            cluster_nodes=nodes,
+            live_settings=config.live,
+            safety=config.safety,
+            dry_run=dry_run,
+            on_step=on_step,
+            system_load=system_load_feed(config),
+            hashprice=hashprice_feed(config),
+            gpu_caps=by_node,
+        )
+    except BaseException:
+        caps.close()
+        raise
+    wired.gpu_caps = caps
+    return wired

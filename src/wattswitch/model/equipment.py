@@ -203,6 +203,10 @@ class GpuPowerCaps(Protocol):
         """Every GPU's power and cap."""
         ...
 
+    def limits_w(self, index: int) -> tuple[float, float]:
+        """The lowest and highest cap one GPU accepts (the highest is its full power)."""
+        ...
+
     def set_cap_w(self, index: int, power_cap_w: float) -> None:
         """Cap one GPU (clamped to its allowed range by the adapter, which raises if it cannot)."""
         ...

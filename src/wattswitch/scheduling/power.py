@@ -105,6 +105,16 @@ def plan_power(
     )
 
 
+def decision_budget_w(model: ClusterPowerModel, pool_nodes: float, training_nodes: float) -> float:
+    """A decision's on-demand training budget: ``pool_nodes`` up at idle plus ``training_nodes``
+    nodes' worth of busy, uncapped GPUs (``inf`` = unlimited). Both bodies use this one formula.
+    """
+    if math.isinf(training_nodes):
+        return math.inf
+    dynamic_w = max(0.0, training_nodes) * model.group.gpus_per_node * model.dynamic_w_per_gpu
+    return pool_nodes * model.idle_node_w + dynamic_w
+
+
 def training_budget_w(site_budget_w: float, reserved_w: float, inference_w: float) -> float:
     """What is left for training after reserved tenants and inference (never negative).
 
