@@ -61,7 +61,7 @@ from wattswitch.dispatch.mpc import MpcPolicy, MpcSettings
 from wattswitch.dispatch.rows import DecisionArrays, FixedPlan, KnownRows
 from wattswitch.dispatch.threshold import ThresholdPolicy, ThresholdSettings
 from wattswitch.model.contracts import PowerContract, RealTimeIndex
-from wattswitch.model.default_scenario import default_scenario
+from wattswitch.model.default_scenario import mining_site_scenario
 from wattswitch.model.fleet import AsicGroup, AsicMode
 from wattswitch.model.observation import Decision, Observation, PastView
 from wattswitch.model.scenario import Scenario
@@ -264,7 +264,7 @@ class NamedMpc(MpcPolicy):
 
 def real_scenario(root: Path, start: datetime, end: datetime, step_s: int = 900) -> Scenario:
     """The default fleet and contract on real HB_WEST prices, hashprice and ERCOT load."""
-    base = default_scenario()
+    base = mining_site_scenario()
     signals = dataclasses.replace(
         base.signals,
         prices_file=str(root / RT_FILE),
@@ -547,7 +547,7 @@ def print_tune(result: dict[str, Any]) -> None:
 
 
 def speed(quick: bool) -> dict[str, Any]:
-    base = default_scenario()
+    base = mining_site_scenario()
     if quick:
         base = dataclasses.replace(base, end_utc=base.start_utc + timedelta(days=31))
     build_s, signals = timed(lambda: build_signals(base))
@@ -583,7 +583,7 @@ def speed(quick: bool) -> dict[str, Any]:
     for values in out["policies"].values():
         values["ratio_to_always_on"] = round(values["median_s"] / reference, 2)
 
-    five = dataclasses.replace(default_scenario(), step_s=300)
+    five = dataclasses.replace(mining_site_scenario(), step_s=300)
     if quick:
         five = dataclasses.replace(five, end_utc=five.start_utc + timedelta(days=31))
     say("  speed oracle at 5 min")
@@ -937,7 +937,7 @@ SCALE_HORIZONS = {"1 month": 31, "1 year": 365, "3 years": 3 * 365 + 1}
 
 def scaled_scenario(mw: float, days: int) -> Scenario:
     """The default site with every fleet, contract volume and limit multiplied by ``mw / 100``."""
-    base = default_scenario()
+    base = mining_site_scenario()
     f = mw / base.site.interconnect_limit_mw
     groups = tuple(dataclasses.replace(g, count=max(1, round(g.count * f))) for g in base.asic_groups)
     gpus = tuple(dataclasses.replace(g, node_count=max(2, round(g.node_count * f))) for g in base.gpu_groups)

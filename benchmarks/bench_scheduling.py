@@ -47,7 +47,7 @@ from wattswitch.data.io import DATA_ENV_VAR, data_root
 from wattswitch.data.jobs import load_jobs
 from wattswitch.data.prices import load_prices
 from wattswitch.model.catalog import figure
-from wattswitch.model.default_scenario import default_scenario
+from wattswitch.model.default_scenario import mining_site_scenario
 from wattswitch.model.traces import JobTrace
 from wattswitch.scheduling.config import CheckpointConfig, ClusterSpec, LendingSchedule, LimitModel
 from wattswitch.scheduling.inference import (
@@ -140,7 +140,7 @@ def part_helios(trace: JobTrace) -> dict[str, Any]:
 
 
 def _chat_setup(root: Path) -> tuple[Any, ReplicaCapacity, RequestMix, np.ndarray, np.ndarray]:
-    scenario = default_scenario()
+    scenario = mining_site_scenario()
     service = scenario.inference_services[0]
     capacity = ReplicaCapacity.of_service(service)
     azure = load_inference(root / AZURE)
@@ -188,7 +188,7 @@ def part_lending(root: Path, trace: JobTrace) -> dict[str, Any]:
 
 
 def _budget(root: Path, gpus: int) -> tuple[PowerBudget, ClusterPowerModel, dict[str, Any]]:
-    node = default_scenario().gpu_groups[0]
+    node = mining_site_scenario().gpu_groups[0]
     model = ClusterPowerModel(node)
     prices = load_prices(root / ERCOT, hub="HB_WEST")
     window = prices.frame.loc[TRACE_START_UTC:].iloc[:, 0].to_numpy(dtype=np.float64)
@@ -224,7 +224,7 @@ def part_power(root: Path, trace: JobTrace) -> dict[str, Any]:
 
 def part_inference(root: Path) -> dict[str, Any]:
     service, capacity, mix, profile, burst = _chat_setup(root)
-    node = default_scenario().gpu_groups[0]
+    node = mining_site_scenario().gpu_groups[0]
     curve = DemandCurve.diurnal(profile, service.peak_requests_per_s, 7 * 86_400.0, 1.0, burst=burst)
     policy = TargetUtilizationAutoscaler()
     static_n = policy.static_replicas(curve, mix.mean_work_s)

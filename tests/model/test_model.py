@@ -9,19 +9,22 @@ import pytest
 
 from wattswitch.errors import ModelError
 from wattswitch.model import catalog
+from wattswitch.model.default_scenario import mining_site_scenario
 from wattswitch.model.fleet import AsicGroup, GpuNodeGroup, PowerCapPoint
 from wattswitch.model.scenario import Scenario
 from wattswitch.model.site import CoolingZone, Site
 from wattswitch.model.tenants import Reservation, Tenant, UptimeSla
 
 
-def test_default_scenario_is_a_100_mw_west_texas_site(scenario: Scenario) -> None:
+def test_default_scenario_is_a_100_mw_west_texas_site_mid_conversion(scenario: Scenario) -> None:
     assert scenario.site.market == "ERCOT"
     assert scenario.site.hub == "HB_WEST"
     assert scenario.site.interconnect_limit_mw == 100.0
-    assert scenario.asic_nameplate_mw > 10 * scenario.gpu_nameplate_mw  # mostly ASICs
-    assert 100 <= sum(g.node_count for g in scenario.gpu_groups) <= 999
-    assert scenario.facility_nameplate_mw <= scenario.site.interconnect_limit_mw
+    assert scenario.ai_simulation == "job-level"
+    # AI and mining over-subscribe the interconnect together, so the cap binds and mining yields
+    assert scenario.facility_nameplate_mw > 1.05 * scenario.site.interconnect_limit_mw
+    assert scenario.gpu_nameplate_mw * 1.25 > 15.0  # a real AI hall, not a side-load
+    assert scenario.asic_nameplate_mw * 1.05 < scenario.site.interconnect_limit_mw  # mining alone fits
     assert scenario.periods == 365 * 96
     assert len(scenario.tenants) == 1
     assert scenario.training_queue is not None
@@ -128,3 +131,10 @@ def test_scenario_checks_the_horizon(scenario: Scenario) -> None:
         dataclasses.replace(scenario, start_utc=datetime(2025, 1, 1))  # noqa: DTZ001
     with pytest.raises(ModelError, match="whole number of steps"):
         dataclasses.replace(scenario, end_utc=datetime(2025, 6, 1, 0, 7, tzinfo=UTC))
+
+
+def test_the_mining_site_before_conversion_is_never_power_limited() -> None:
+    before = mining_site_scenario()
+    assert before.ai_simulation == "fluid"
+    assert before.asic_nameplate_mw > 10 * before.gpu_nameplate_mw  # mostly ASICs
+    assert before.facility_nameplate_mw <= before.site.interconnect_limit_mw

@@ -28,7 +28,7 @@ IMPOSSIBLE = [
         "demand_response_events[0].start_utc",
         "outside the horizon",
     ),
-    (("node_count = 256", "node_count = 90000"), "gpu_groups", "cannot be curtailed"),
+    (("node_count = 1416", "node_count = 90000"), "gpu_groups", "cannot be curtailed"),
     (("seed = 2025", "seed = -1"), "seed", "must be in"),
     (("end_utc = 2026-01-01 06:00:00+00:00", "end_utc = 9999-01-01 06:00:00+00:00"), "end_utc", "outside"),
     (("end_utc = 2026-01-01 06:00:00+00:00", "end_utc = 2045-01-01 06:00:00+00:00"), "end_utc", "ten years"),

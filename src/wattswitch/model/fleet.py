@@ -159,6 +159,10 @@ class GpuNodeGroup:
         """Work rate at a power cap (linear between the curve's points; 0 below its lowest)."""
         if power_fraction < self.min_power_cap_fraction:
             return 0.0
-        xs = [p.power_fraction for p in self.power_cap_curve]
-        ys = [p.throughput_fraction for p in self.power_cap_curve]
-        return float(np.interp(min(power_fraction, 1.0), xs, ys))
+        curve = self.power_cap_curve
+        x = min(power_fraction, 1.0)
+        if x >= curve[-1].power_fraction:  # uncapped (the common case): no interpolation
+            return curve[-1].throughput_fraction
+        xs = [p.power_fraction for p in curve]
+        ys = [p.throughput_fraction for p in curve]
+        return float(np.interp(x, xs, ys))

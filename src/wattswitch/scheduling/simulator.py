@@ -45,7 +45,7 @@ from wattswitch.scheduling.metrics import ScheduleResult
 from wattswitch.scheduling.phases import stalled_s
 from wattswitch.scheduling.policies import PROMOTED_BASE, Backfill, Scheduler, nodes_needed
 from wattswitch.scheduling.power import TOLERANCE_W, ClusterPowerModel, PowerBudget
-from wattswitch.scheduling.views import FloatArray, IntArray, JobBatch, JobView, Placement
+from wattswitch.scheduling.views import FloatArray, IntArray, JobBatch, JobView, Placement, PowerDecision
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -53,6 +53,7 @@ WAITING, RUNNING, DONE, REJECTED, FUTURE = 0, 1, 2, 3, 4
 EV_DEMOTE, EV_FAIL, EV_REPAIR, EV_PROMOTE = 0, 1, 2, 3
 EPS_W = 1e-7
 PROGRESS_EVERY = 2000
+PLAN_MEMO_MAX = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -293,6 +294,7 @@ class _Sim:
         self.write_saved_j = 0.0
         self.started = False
         self.ended = False
+        self.plan_memo: dict[tuple[float, int, int], PowerDecision] = {}
         self.progress_gpu_s = 0.0  # GPU-s of the work clock run by busy GPUs (restarts included)
         self.overhead_gpu_s = 0.0  # GPU-s of restart overhead paid
 
@@ -483,7 +485,7 @@ class _Sim:
 
     def _release(self, j: int) -> None:
         if self.opts.phases is not None:
-            self._book_stalls(np.array([j], dtype=np.int64))
+            self._book_stalls_one(j)
         nodes, taken = self.alloc[j]
         for node, count in zip(nodes, taken, strict=True):
             self.nodes.jobs_on[node].discard(j)
@@ -565,13 +567,47 @@ class _Sim:
         self.restart_saved_j += float((saved_w_per_s * restarting).sum())
         self.write_saved_j += float((saved_w_per_s * writing).sum())
 
+    def _book_stalls_one(self, j: int) -> None:
+        """:meth:`_book_stalls` for one job in plain floats (every release calls it)."""
+        model = self.power_model
+        assert model is not None
+        t0 = self.t0[j]
+        start, end = max(self.win_start, t0), self.t
+        if end <= start:
+            return
+        origin = t0 + self.ovh[j] / max(self.rate, 1e-12)
+        restarting = max(0.0, min(end, origin) - start)
+        writing = 0.0
+        if self.write_s > 0 and self.compute_s > 0 and end > origin:
+            period = self.compute_s + self.write_s
+
+            def written(x: float) -> float:
+                full = math.floor(x / period)
+                return full * self.write_s + max(0.0, x - full * period - self.compute_s)
+
+            writing = max(0.0, written(end - origin) - written(max(start - origin, 0.0)))
+        saved_w = self.gpus[j] * model.dynamic_w_per_gpu * self.cap * (1.0 - self.stall_keep)
+        self.restart_saved_j += saved_w * restarting
+        self.write_saved_j += saved_w * writing
+
+    def _plan(self, budget_w: float, nodes_up: int, busy_gpus: int) -> PowerDecision:
+        """The power model's plan, remembered (the same few questions come back all run long)."""
+        key = (budget_w, nodes_up, busy_gpus)
+        decision = self.plan_memo.get(key)
+        if decision is None:
+            assert self.power_model is not None
+            decision = self.plan_memo[key] = self.power_model.plan(budget_w, nodes_up, busy_gpus)
+            if len(self.plan_memo) > PLAN_MEMO_MAX:
+                self.plan_memo.clear()
+        return decision
+
     def _nodes_drawing(self) -> int:
         return self.nodes.up_own
 
     def _update_power(self) -> None:
         model = self.power_model
         assert model is not None
-        decision = model.plan(self.budget_w, self._nodes_drawing(), self.busy)
+        decision = self._plan(self.budget_w, self._nodes_drawing(), self.busy)
         self.cap = decision.cap_fraction
         self.max_busy = decision.max_busy_gpus
         if self.busy:
@@ -596,7 +632,7 @@ class _Sim:
         assert model is not None
         self.budget_w = budget_w
         self.run_version += 1
-        decision = model.plan(budget_w, self._nodes_drawing(), self.busy)
+        decision = self._plan(budget_w, self._nodes_drawing(), self.busy)
         if decision.gpus_to_pause > 0:
             self._pause(decision.gpus_to_pause)
         self._update_power()

@@ -43,6 +43,7 @@ from wattswitch.model.scenario import Scenario
 from wattswitch.scheduling.config import LimitModel
 from wattswitch.scheduling.inference import InferenceFleet
 from wattswitch.scheduling.metrics import ScheduleResult
+from wattswitch.scheduling.power import decision_budget_w
 from wattswitch.scheduling.simulator import SimOptions, SteppedCluster
 from wattswitch.sim.coupled_parts import CoupledParts, autoscaler_for, power_model
 from wattswitch.sim.engine import Policy, Progress, previous_day_values
@@ -145,7 +146,7 @@ class CoupledSite:
         model = power_model(parts)
         pool_nodes = parts.cluster.nodes if parts.cluster is not None else 0
         idle_cluster_w = model.idle_node_w * pool_nodes if model is not None else 0.0
-        dyn_node_w = model.dynamic_w_per_gpu * gpn if model is not None else 0.0
+        full_draw_w = idle_cluster_w + (model.dynamic_w_per_gpu * gpn * pool_nodes if model is not None else 0.0)
         write_share, restart_share = parts.stall_absorbable_share
         other_idle = site.gpu_fixed_mw - site.reserved_mw - sum(
             p.node_count * p.node_group.idle_node_power_w * p.pue / W_PER_MW for p in parts.inference
@@ -188,10 +189,10 @@ class CoupledSite:
             budget_mw = 0.0
             cap_fraction = 1.0
             if cluster is not None:
-                nodes = min(max(float(decision.training_nodes), 0.0), float(cluster.nodes))
-                policy_w = idle_cluster_w + nodes * dyn_node_w
+                assert model is not None
+                policy_w = decision_budget_w(model, pool_nodes, float(decision.training_nodes))
                 left_w = max(0.0, (cap - must_peak) * W_PER_MW / train_pue)
-                budget_w = min(policy_w, left_w)
+                budget_w = min(policy_w, left_w, full_draw_w)  # above the full draw: no limit
                 cluster.set_budget_w(budget_w)
                 ran = cluster.step(end_s)
                 training_mw = ran.energy_j / step_s * train_pue / W_PER_MW
