@@ -64,11 +64,15 @@ PARTS = ("fill", "ai", "capture", "speed")
 def year_bounds(year: int, months: int = 12) -> tuple[datetime, datetime]:
     """Local (Central) midnight of 1 January to the same after ``months`` months, in UTC."""
     start = datetime(year, 1, 1, 6, tzinfo=UTC)
-    end = datetime(year + 1, 1, 1, 6, tzinfo=UTC) if months == 12 else datetime(year, 1 + months, 1, 6, tzinfo=UTC)
+    if months == 12:
+        return start, datetime(year + 1, 1, 1, 6, tzinfo=UTC)
+    end = datetime(year, 1 + months, 1, 6, tzinfo=UTC)
     return start, end
 
 
-def real_coupled(root: Path, year: int, *, months: int = 12, step_s: int = 900, base: Scenario | None = None) -> Scenario:
+def real_coupled(
+    root: Path, year: int, *, months: int = 12, step_s: int = 900, base: Scenario | None = None
+) -> Scenario:
     """The default site on real prices, hashprice, load, Helios jobs and the Alibaba inference shape."""
     scenario = base or default_scenario()
     start, end = year_bounds(year, months)
@@ -138,7 +142,9 @@ def fill_shares(site: CoupledSite, ledger: Ledger) -> dict[str, float]:
         "fill_share_at_step": round(float(step_fill[on].sum() / max(available[on].sum(), 1e-9)), 4),
         "dip_mwh": round(float(dips[on].sum() * step_h), 2),
         "dip_filled_mwh": round(float(series["dip_filled_by_mining"][on].sum() * step_h), 2),
-        "dip_fill_share": round(float(series["dip_filled_by_mining"][on].sum() / max(dips[on].sum(), 1e-12)), 4),
+        "dip_fill_share": round(
+            float(series["dip_filled_by_mining"][on].sum() / max(dips[on].sum(), 1e-12)), 4
+        ),
     }
 
 
@@ -228,7 +234,8 @@ def part_speed(root: Path, quick: bool) -> dict[str, Any]:
     always_s, _ = timed(lambda: site.run(AlwaysOnPolicy(site.site)))
     mpc_s, _ = timed(lambda: site.run(MpcPolicy(site.site)))
     fluid_scenario = dataclasses.replace(
-        real_coupled(root, 2023, months=months, step_s=300, base=mining_site_scenario()), ai_simulation="fluid",
+        real_coupled(root, 2023, months=months, step_s=300, base=mining_site_scenario()),
+        ai_simulation="fluid",
     )
     fluid_build_s, fluid = timed(lambda: build_site(fluid_scenario, build_signals(fluid_scenario)))
     assert isinstance(fluid, SimulatedSite)
@@ -253,12 +260,14 @@ def part_speed(root: Path, quick: bool) -> dict[str, Any]:
         if node_factor != 1:
             group = scenario.gpu_groups[0]
             extra = site.parts.cluster.nodes * (node_factor - 1) if site.parts.cluster else 0
-            grown = dataclasses.replace(scenario, gpu_groups=(dataclasses.replace(group, node_count=group.node_count + extra),))
+            bigger = dataclasses.replace(group, node_count=group.node_count + extra)
+            grown = dataclasses.replace(scenario, gpu_groups=(bigger,))
         grown_site = coupled_site(grown)
         if job_share < 1.0 and grown_site.parts.jobs is not None:
             frame = grown_site.parts.jobs.frame
             keep = frame.iloc[: int(len(frame) * job_share)].reset_index(drop=True)
-            parts = dataclasses.replace(grown_site.parts, jobs=dataclasses.replace(grown_site.parts.jobs, frame=keep))
+            fewer = dataclasses.replace(grown_site.parts.jobs, frame=keep)
+            parts = dataclasses.replace(grown_site.parts, jobs=fewer)
             grown_site = CoupledSite(grown, grown_site.inputs, parts)
         seconds, _ = timed(lambda s=grown_site: s.run(AlwaysOnPolicy(s.site)))
         growth.append({

@@ -146,7 +146,8 @@ class CoupledSite:
         model = power_model(parts)
         pool_nodes = parts.cluster.nodes if parts.cluster is not None else 0
         idle_cluster_w = model.idle_node_w * pool_nodes if model is not None else 0.0
-        full_draw_w = idle_cluster_w + (model.dynamic_w_per_gpu * gpn * pool_nodes if model is not None else 0.0)
+        dynamic_w = model.dynamic_w_per_gpu * gpn * pool_nodes if model is not None else 0.0
+        full_draw_w = idle_cluster_w + dynamic_w
         write_share, restart_share = parts.stall_absorbable_share
         other_idle = site.gpu_fixed_mw - site.reserved_mw - sum(
             p.node_count * p.node_group.idle_node_power_w * p.pue / W_PER_MW for p in parts.inference
