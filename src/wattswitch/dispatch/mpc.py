@@ -14,8 +14,10 @@ The window's LP is solved by dynamic programming (:mod:`wattswitch.dispatch.mpc_
 whole on/off decisions and far cheaper than HiGHS; by default the window's first hour is kept at
 15 min and the rest merged into 2-hour periods (on 2022 this cost < 0.0002 of capture), and only
 the decisions used before the next re-plan are traced. HiGHS
-(:func:`~wattswitch.dispatch.lp.solve_window`) still solves the rare windows the DP does not
-cover (a cap below the fleet's load, a group left partly on). Forecast pieces that never change
+(:func:`~wattswitch.dispatch.lp.solve_window`) still solves the windows the DP does not
+cover (a cap below the fleet's load, a group left partly on), on 30-min periods
+(:mod:`~wattswitch.dispatch.lp_merged`): rare on a mining site, nearly every window on a coupled
+site where AI and mining over-subscribe the cap. Forecast pieces that never change
 once known (the same-time profile, the 4CP window calendar) are computed once, not per re-plan.
 """
 
@@ -26,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from wattswitch.dispatch.four_cp import FourCpWatch
-from wattswitch.dispatch.lp import Plan, Window, solve_window, surely_on
+from wattswitch.dispatch.lp import Plan, Window, surely_on
+from wattswitch.dispatch.lp_merged import solve_window_merged
 from wattswitch.dispatch.mpc_dp import WindowDp
 from wattswitch.model.observation import Decision, Observation, PastView
 from wattswitch.model.site_model import SiteModel
@@ -88,6 +91,7 @@ class MpcSettings:
     solver: str = "dp"  # "dp" (HiGHS only where the DP does not apply) or "lp" (HiGHS always)
     fine_intervals: int = 4  # the DP's window: this many intervals as they are, …
     merge_intervals: int = 8  # … then this many merged per period (1: no merging)
+    highs_period_s: float = 1800.0  # where the DP does not apply, HiGHS plans on periods this long
 
 
 class MpcPolicy:
@@ -216,7 +220,8 @@ class MpcPolicy:
                 fine = max(settings.fine_intervals, keep)
                 plan = self._dp.solve(window, base_mw, keep, fine, settings.merge_intervals)
             if plan is None:
-                plan = solve_window(site, window)
+                merge = max(1, round(settings.highs_period_s / site.step_s)) if settings.solver == "dp" else 1
+                plan = solve_window_merged(site, window, merge)
                 self.highs_solves += 1
             else:
                 self.dp_solves += 1
