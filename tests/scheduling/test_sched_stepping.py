@@ -81,13 +81,15 @@ def test_checkpoint_writes_stall_the_job_and_dip_its_power() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.floats(0.0, 5000.0), st.floats(0.0, 400.0), st.floats(0.0, 20_000.0), st.floats(1.0, 5000.0),
-    st.floats(60.0, 3600.0), st.floats(1.0, 300.0),
+    st.tuples(st.floats(0.0, 5000.0), st.floats(0.0, 400.0)),
+    st.tuples(st.floats(0.0, 20_000.0), st.floats(1.0, 5000.0)),
+    st.tuples(st.floats(60.0, 3600.0), st.floats(1.0, 300.0)),
 )
 def test_stalled_time_is_the_overlap_with_the_phases(
-    t0: float, restart: float, start: float, length: float, compute: float, write: float
+    run: tuple[float, float], window: tuple[float, float], cycle: tuple[float, float]
 ) -> None:
     """The closed form against a fine sampling of the run's timeline."""
+    (t0, restart), (start, length), (compute, write) = run, window, cycle
     end = start + length
     restarting, writing = stalled_s(
         np.array([t0]), np.array([restart]), start, end, compute_s=compute, write_s=write,
