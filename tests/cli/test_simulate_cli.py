@@ -47,7 +47,8 @@ def test_compare_writes_the_report(tmp_path: Path) -> None:
     assert "capture" in result.stdout
     page = out.read_text(encoding="utf-8")
     assert "<h2>The week with the largest price spike</h2>" in page
-    assert page.count("<svg") == 3
+    assert "<h2>AI by class and mining under the cap</h2>" in page  # the default site is coupled
+    assert page.count("<svg") == 5  # spike week, monthly, cumulative, and the coupled week and its zoom
     assert [p.name for p in tmp_path.iterdir()] == ["out.html"]  # written atomically, nothing left
 
 

@@ -14,6 +14,7 @@ from rich.measure import Measurement
 from rich.table import Column, Table
 from rich.text import Text
 
+from wattswitch.metrics.text import duration_text
 from wattswitch.model.scenario import Scenario
 
 MINUS = "−"  # U+2212: a real minus sign, as wide as a digit
@@ -360,21 +361,6 @@ def step_label(step_s: int) -> str:
         if step_s % size == 0:
             return f"{step_s // size} {unit}"
     return f"{step_s} s"
-
-
-def duration_text(seconds: float) -> str:
-    """``2 h 15 min``, ``43 d 10 h``, ``15 min``, ``45 s``: the two largest units that are not zero."""
-    left = round(seconds)
-    parts = []
-    for size, unit in ((86400, "d"), (3600, "h"), (60, "min"), (1, "s")):
-        if left >= size:
-            parts.append(f"{left // size:,} {unit}")
-            left %= size
-        elif parts:
-            break
-        if len(parts) == 2:
-            break
-    return " ".join(parts) or "0 s"
 
 
 def series_overview(summary: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ from wattswitch.cli.render import (
     value_column,
 )
 from wattswitch.data.signals import HASHPRICE_SMOOTHING_DAYS, SYSTEM_LOAD_COLUMN
+from wattswitch.metrics.ai_outcomes import ai_outcome_rows, bounds_without_jobs, has_ai
 from wattswitch.model.scenario import Scenario
 
 BOUNDS = ("always-on", "oracle")
@@ -108,6 +109,36 @@ def comparison_footer(payload: dict[str, Any]) -> str:
     )
 
 
+def ai_outcomes_table(payload: dict[str, Any]) -> Table | None:
+    """Per-class AI outcomes (training, inference, reserved, checkpoint dips) by policy; None if fluid."""
+    outcomes = {name: s.get("ai") for name, s in payload["policies"].items()}
+    if not has_ai(outcomes):
+        return None
+    table = Table(title="AI outcomes by class", title_justify="left")
+    table.add_column("outcome")
+    for name in outcomes:
+        value_column(table, name)
+    rows = ai_outcome_rows(outcomes)
+    for k, row in enumerate(rows):
+        if k == 0 or rows[k - 1].group != row.group:
+            table.add_row(f"[bold]{row.group}[/]", *("" for _ in row.cells))
+        last = k == len(rows) - 1 or rows[k + 1].group != row.group
+        table.add_row(row.label, *row.cells, end_section=last)
+    return table
+
+
+def ai_outcomes_footer(payload: dict[str, Any]) -> str:
+    """What the AI table's columns mean, and which policies are bounds without job-level figures."""
+    outcomes = {name: s.get("ai") for name, s in payload["policies"].items()}
+    bounds = bounds_without_jobs(outcomes)
+    text = ("JCT: job completion time (submit to finish) of completed jobs; checkpoint dips: MWh training "
+            "did not draw while writing or restoring a checkpoint, and the share of it mining took")
+    if bounds:
+        text += (f"; {', '.join(bounds)}: a relaxation bound on this site that schedules no job one by one "
+                 "(— where it has no figure)")
+    return text
+
+
 def single_tables(name: str, summary: dict[str, Any]) -> list[Table]:
     """Revenue by stream, costs and MWh by use of one policy."""
     money_table = Table(title=f"'{name}': profit {money(summary['profit_usd'])}", title_justify="left")
@@ -153,6 +184,11 @@ def print_run(
             console.print()
     print_table(console, comparison_table(payload))
     print_text(console, comparison_footer(payload), indent=2)
+    ai_table = ai_outcomes_table(payload)
+    if ai_table is not None:
+        console.print()
+        print_table(console, ai_table)
+        print_text(console, ai_outcomes_footer(payload), indent=2)
     from_files = {f"{name}: {source}" for name, source in signal_sources(scenario, scenario_path)}
     for note in notes:
         if note not in from_files:  # the header already named that file

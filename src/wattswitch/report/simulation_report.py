@@ -19,6 +19,7 @@ import numpy as np
 
 from wattswitch import __version__
 from wattswitch.errors import ModelError
+from wattswitch.metrics.ai_outcomes import AI_CLASSES, ai_outcome_rows, bounds_without_jobs, has_ai
 from wattswitch.model.scenario import Scenario
 from wattswitch.report import svg
 from wattswitch.sim.ledger import ENERGY_USES, REVENUE_STREAMS, Ledger
@@ -63,6 +64,11 @@ AI_COLORS = {
     "ai_reserved": "#1d4ed8", "ai_inference": "#8b5cf6", "ai_training": "#10b981", "ai_idle": "#94a3b8"
 }
 STREAM_COLORS = ("#f59e0b", "#1d4ed8", "#8b5cf6", "#10b981", "#64748b", "#ec4899")
+CLASS_COLORS = {"reserved": "#1d4ed8", "inference": "#8b5cf6", "training": "#10b981"}
+CLASS_LABELS = {"reserved": "AI reserved", "inference": "AI inference", "training": "AI training + idle GPUs"}
+MINING_COLOR = "#f59e0b"
+CAP_BINDING_MW = 0.05  # a site drawing within this of the cap in force is held by the cap
+ZOOM_AI_MULTIPLE = 1.5  # the zoomed chart shows the top 1.5 × the week's peak AI MW of the site
 MAX_LINE_POINTS = 750
 BUCKETS_H = (1, 3, 6, 12, 24, 24 * 7)
 WEEK_DAYS = 7
@@ -116,6 +122,42 @@ def choose_week(price_usd_per_mwh: np.ndarray, local_hour: np.ndarray, step_s: i
     start = int(before[-1]) if len(before) else max(wanted, 0)
     start = min(max(start, 0), periods - length)
     return ChosenWeek(start, start + length, spike, float(price_usd_per_mwh[spike]))
+
+
+@dataclass(frozen=True)
+class CoupledWeek:
+    """The week drawn for a coupled run, its cap-binding intervals and its AI swing."""
+
+    start: int
+    stop: int
+    binding_intervals: int
+    ai_swing_mw: float
+    by_binding: bool  # chosen for its cap-binding intervals (else for its AI swing: the cap never bound)
+
+
+def choose_coupled_week(
+    binding: np.ndarray, ai_mw: np.ndarray, local_hour: np.ndarray, step_s: int
+) -> CoupledWeek:
+    """Seven local days, from a local midnight, with the most cap-binding intervals; ties, and runs where
+    the cap never binds, go to the largest AI swing (highest − lowest AI MW). The whole run when shorter."""
+    periods = len(ai_mw)
+    length = WEEK_DAYS * 86400 // step_s
+    if periods <= length:
+        candidates = [0]
+        length = periods
+    else:
+        midnights = np.flatnonzero(np.isclose(local_hour, 0.0))
+        candidates = [int(m) for m in midnights if m + length <= periods] or [0]
+    counts = np.concatenate(([0], np.cumsum(binding.astype(int))))
+
+    def score(start: int) -> tuple[int, float]:
+        window = ai_mw[start:start + length]
+        swing = float(window.max() - window.min()) if len(window) else 0.0
+        return int(counts[start + length] - counts[start]), swing
+
+    best = max(candidates, key=score)
+    bound, swing = score(best)
+    return CoupledWeek(best, best + length, bound, swing, by_binding=bound > 0)
 
 
 def _table(headers: Sequence[str], rows: Iterable[tuple[str, Sequence[str]]], focus_col: int | None) -> str:
@@ -275,6 +317,90 @@ def _week(ledger: Ledger, focus: str, clock: _Clock) -> str:
     )
 
 
+def _coupled_week(ledger: Ledger, focus: str, clock: _Clock) -> str:
+    """The week of AI by class and mining under the cap, with the price, for a coupled run."""
+    inputs, site = ledger.inputs, ledger.site
+    series = ledger.ai_series_mw
+    ai_mw = np.sum([series[c] for c in AI_CLASSES], axis=0)
+    cap = ledger.schedule.power_cap_mw
+    binding = ledger.site_mw >= cap - CAP_BINDING_MW
+    week = choose_coupled_week(binding, ai_mw, inputs.local_hour, site.step_s)
+    span = slice(week.start, week.stop)
+    x = list((np.arange(week.start, week.stop) - week.start) * site.step_s / 86400.0)
+    first, last = clock.local(week.start), clock.local(week.stop)
+    mining_mw = list(ledger.energy_use_mw["mining"][span])
+    price = list(inputs.rt_price_usd_per_mwh[span])
+    layers = {CLASS_LABELS[c]: list(series[c][span]) for c in AI_CLASSES}
+    colors = [CLASS_COLORS[c] for c in AI_CLASSES]
+
+    def day(d: float) -> str:
+        return f"{first + timedelta(days=d):%a %d %b}"
+
+    def dollars(v: float) -> str:
+        return f"${v:,.0f}"
+
+    whole = svg.area_with_line(
+        x, {**layers, "mining": mining_mw}, price, line_name="real-time price", reference=list(cap[span]),
+        reference_name="cap in force", colors=[*colors, MINING_COLOR],
+        title=f"'{focus}': facility MW of AI by class and mining", y_label="MW", line_label="$/MWh",
+        line_format=dollars, x_format=day,
+    )
+    floor_mw = max(0.0, float(cap[span].max()) - ZOOM_AI_MULTIPLE * float(ai_mw[span].max()))
+    zoom = svg.area_with_line(
+        x, {"mining": mining_mw, **layers}, price, line_name="real-time price", reference=list(cap[span]),
+        reference_name="cap in force", colors=[MINING_COLOR, *colors],
+        title=f"'{focus}': the top of the site, mining drawn below AI", y_label="MW", line_label="$/MWh",
+        line_format=dollars, x_format=day, height=320, y_floor=floor_mw,
+    )
+    full_week = week.stop - week.start == WEEK_DAYS * 86400 // site.step_s
+    shown = "the week" if full_week else "the whole run (shorter than a week)"
+    why = (f"Chosen for the most cap-binding intervals: {week.binding_intervals:,} of "
+           f"{week.stop - week.start:,} draw within {CAP_BINDING_MW} MW of the cap in force"
+           if week.by_binding else "Chosen for the largest AI swing, as the cap never binds in this run")
+    dips, filled = series.get("checkpoint_dips"), series.get("dip_filled_by_mining")
+    dip_text = ""
+    if dips is not None and filled is not None:
+        dip_mwh = float(dips[span].sum() * site.step_h)
+        filled_mwh = float(filled[span].sum() * site.step_h)
+        share = f" ({filled_mwh / dip_mwh:.0%})" if dip_mwh > 0 else ""
+        dip_text = (f" Checkpoint writes and restarts left {dip_mwh:,.1f} MWh of training draw unused; "
+                    f"mining took {filled_mwh:,.1f} MWh of it{share}.")
+    return (
+        "<section id='coupled-week'><h2>AI by class and mining under the cap</h2>"
+        f"<p>Shown: {shown}, {first:%a %d %b %Y %H:%M} to {last:%a %d %b %Y %H:%M} local, at the run's "
+        f"{site.step_s // 60}-minute resolution. {escape(why)} (the AI draw swings by "
+        f"{week.ai_swing_mw:,.2f} MW in it). Mining takes what AI leaves under the cap unless the price "
+        f"makes it curtail.{escape(dip_text)}</p>" + whole
+        + f"<p class='muted'>Below, the top of the same site (from {floor_mw:,.0f} MW) with mining drawn "
+          "first: where inference's nightly trough or a training checkpoint lowers the AI draw, mining rises "
+          "into the room it leaves; where the price spikes, mining drops out and the site falls below the "
+          "cap.</p>" + zoom + "</section>"
+    )
+
+
+def _ai_outcomes(comparison: Comparison, focus: str) -> str:
+    """Per-class AI outcomes of every policy (coupled runs)."""
+    names = list(comparison.ledgers)
+    outcomes = {n: comparison.ledgers[n].ai_outcome for n in names}
+    rows: list[tuple[str, list[str]]] = []
+    previous = ""
+    for row in ai_outcome_rows(outcomes):
+        if row.group != previous:
+            rows.append(("", [f"<b>{escape(row.group)}</b>", *("" for _ in names)]))
+            previous = row.group
+        rows.append(("sub", [escape(row.label), *(escape(c) for c in row.cells)]))
+    bounds = bounds_without_jobs(outcomes)
+    bound_text = (f" {escape(', '.join(bounds))}: a relaxation bound on this site that schedules no job "
+                  "one by one (— where it has no figure)." if bounds else "")
+    return (
+        "<section id='ai-outcomes'><h2>AI outcomes by class</h2>"
+        + _table(["", *names], rows, names.index(focus) + 1)
+        + "<p class='muted'>JCT: job completion time (submit to finish) of completed jobs. Checkpoint dips: "
+          "MWh training did not draw while writing or restoring a checkpoint, and the share mining took."
+        + bound_text + "</p></section>"
+    )
+
+
 def _month_keys(ledger: Ledger, clock: _Clock) -> tuple[np.ndarray, list[str]]:
     """Run-length month index per interval and one label per local month."""
     month = ledger.inputs.local_month
@@ -354,10 +480,13 @@ def render_simulation_report(
     ledger = comparison.ledgers[focus]
     clock = _Clock(scenario, ledger)
     title = f"wattswitch simulation: {scenario.name} ({focus})"
+    outcomes = {n: comparison.ledgers[n].ai_outcome for n in comparison.ledgers}
+    coupled = has_ai(outcomes) and all(c in ledger.ai_series_mw for c in AI_CLASSES)
     body = (
         _header(scenario, comparison, focus, clock)
         + _summary(comparison, focus)
         + _week(ledger, focus, clock)
+        + (_coupled_week(ledger, focus, clock) + _ai_outcomes(comparison, focus) if coupled else "")
         + _monthly(ledger, focus, clock)
         + _cumulative(comparison, clock)
         + _notes(notes, ledger, clock)

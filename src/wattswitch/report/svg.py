@@ -431,9 +431,12 @@ def area_with_line(
     x_format: ValueFormat = compact,
     width: int = 900,
     height: int = 380,
+    y_floor: float = 0.0,
 ) -> str:
     """Stacked layers on the left axis, one line on its own right axis, and an optional dashed
-    reference (a limit) on the left axis; the legend wraps into rows under the title."""
+    reference (a limit) on the left axis; the legend wraps into rows under the title.
+
+    ``y_floor`` above zero zooms the left axis on the top of the stack: what lies below it is cut."""
     names = [*layers, line_name, *([reference_name] if reference is not None else [])]
     swatches = [*_colors(list(layers), colors), line_color, *([HIGHLIGHT] if reference is not None else [])]
     legend, legend_height = _legend_rows(names, swatches, 70, width - 150, 26)
@@ -445,7 +448,10 @@ def area_with_line(
         tops = [b + max(v, 0.0) if math.isfinite(v) else b for b, v in zip(bottom, values, strict=True)]
         bands.append((bottom, tops))
     reference_values = [v for v in (reference or []) if math.isfinite(v)]
-    y_ticks = nice_ticks(0.0, max([*tops, *reference_values], default=1.0) or 1.0)
+    high = max([*tops, *reference_values], default=1.0) or 1.0
+    y_ticks = nice_ticks(y_floor, max(high, y_floor + 1.0) if y_floor > 0 else high)
+    y_ticks = [t for t in y_ticks if t >= y_floor] if y_floor > 0 else y_ticks
+    low = y_ticks[0]
     y = _Scale(y_ticks[0], y_ticks[-1], frame.top + frame.plot_height, frame.top)
     finite = [v for v in line if math.isfinite(v)] or [0.0]
     line_ticks = nice_ticks(min([*finite, 0.0]), max([*finite, 0.0]))
@@ -462,17 +468,18 @@ def area_with_line(
         middle = frame.top + frame.plot_height / 2
         parts.append(f'<text x="{width - 10}" y="{middle:.1f}" text-anchor="middle" '
                      f'transform="rotate(90 {width - 10} {middle:.1f})">{escape(line_label)}</text>')
-    base = y(0.0)
+    base = y(low)
     # Painter's order: each layer's cumulative top down to the axis, the highest first, so every
     # boundary is drawn once; flat runs are thinned (a week at 5-min steps stays small).
     for (_bottom, top), color in reversed(list(zip(bands, swatches, strict=False))):
-        points = _thin([(xs(a), y(b)) for a, b in zip(x, top, strict=True)])
+        points = _thin([(xs(a), y(max(b, low))) for a, b in zip(x, top, strict=True)])
         if not points:
             continue
         outline = [(points[0][0], base), *points, (points[-1][0], base)]
         parts.append(f'<polygon points="{_coords(outline)}" fill="{color}"/>')
     if reference is not None:
-        limit = _thin([(xs(a), y(b)) for a, b in zip(x, reference, strict=True) if math.isfinite(b)])
+        limit = _thin([(xs(a), y(max(b, low))) for a, b in zip(x, reference, strict=True)
+                       if math.isfinite(b)])
         parts.append(f'<polyline points="{_coords(limit)}" fill="none" stroke="{HIGHLIGHT}" '
                      'stroke-width="1.5" stroke-dasharray="6 3"/>')
     coords = _coords(_thin([(xs(a), y2(b)) for a, b in zip(x, line, strict=True) if math.isfinite(b)]))
