@@ -44,7 +44,6 @@ from wattswitch.data.signals import build_signals
 from wattswitch.data.site_build import build_site
 from wattswitch.dispatch.always_on import AlwaysOnPolicy
 from wattswitch.dispatch.mpc import MpcPolicy
-from wattswitch.dispatch.threshold import ThresholdPolicy
 from wattswitch.model.default_scenario import default_scenario, mining_site_scenario
 from wattswitch.model.observation import Decision, Observation
 from wattswitch.model.scenario import Scenario
@@ -52,7 +51,7 @@ from wattswitch.model.site_model import SiteModel
 from wattswitch.sim.coupled import CoupledSite
 from wattswitch.sim.engine import SimulatedSite
 from wattswitch.sim.ledger import Ledger
-from wattswitch.sim.runner import compare
+from wattswitch.sim.runner import compare, make_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "coupled.json"
@@ -188,9 +187,8 @@ def part_ai(root: Path, quick: bool) -> dict[str, Any]:
     months = 1 if quick else 12
     scenario = real_coupled(root, 2023, months=months)
     site = coupled_site(scenario)
-    rows = {p.name: outcome_row(site.run(p)) for p in (
-        AlwaysOnPolicy(site.site), ThresholdPolicy(site.site), MpcPolicy(site.site)
-    )}
+    names = ("always-on", "threshold", "mpc")
+    rows = {name: outcome_row(site.run(make_policy(name, site))) for name in names}
     alone = dataclasses.replace(scenario, asic_groups=scenario.asic_groups[:1])
     alone = dataclasses.replace(alone, asic_groups=(dataclasses.replace(alone.asic_groups[0], count=1),))
     alone_site = coupled_site(alone)
@@ -232,7 +230,7 @@ def part_speed(root: Path, quick: bool) -> dict[str, Any]:
     scenario = real_coupled(root, 2023, months=months, step_s=300)
     build_s, site = timed(lambda: coupled_site(scenario))
     always_s, _ = timed(lambda: site.run(AlwaysOnPolicy(site.site)))
-    mpc_s, _ = timed(lambda: site.run(MpcPolicy(site.site)))
+    mpc_s, _ = timed(lambda: site.run(make_policy("mpc", site)))
     fluid_scenario = dataclasses.replace(
         real_coupled(root, 2023, months=months, step_s=300, base=mining_site_scenario()),
         ai_simulation="fluid",

@@ -220,7 +220,8 @@ class MpcPolicy:
                 fine = max(settings.fine_intervals, keep)
                 plan = self._dp.solve(window, base_mw, keep, fine, settings.merge_intervals)
             if plan is None:
-                merge = max(1, round(settings.highs_period_s / site.step_s)) if settings.solver == "dp" else 1
+                merging = settings.solver == "dp" and settings.merge_intervals > 1
+                merge = max(1, round(settings.highs_period_s / site.step_s)) if merging else 1
                 plan = solve_window_merged(site, window, merge)
                 self.highs_solves += 1
             else:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from wattswitch.dispatch.always_on import AlwaysOnPolicy
-from wattswitch.dispatch.mpc import MpcPolicy
+from wattswitch.dispatch.mpc import MpcPolicy, MpcSettings
 from wattswitch.dispatch.oracle import OraclePolicy
 from wattswitch.dispatch.threshold import ThresholdPolicy
 from wattswitch.errors import ModelError
@@ -18,6 +18,7 @@ from wattswitch.sim.ledger import Ledger
 POLICY_NAMES = ("always-on", "threshold", "mpc", "oracle")
 BASELINE = "always-on"
 BOUND = "oracle"
+COUPLED_REPLAN_S = 2700  # mpc's tuned cadence (3 intervals of 15 min)
 
 
 def make_policy(name: str, site: SimulatedSite | CoupledSite) -> Policy:
@@ -28,6 +29,9 @@ def make_policy(name: str, site: SimulatedSite | CoupledSite) -> Policy:
     if name == "threshold":
         return ThresholdPolicy(site.site)
     if name == "mpc":
+        if isinstance(site, CoupledSite):  # its windows are LPs: re-plan every 45 min whatever the step
+            every = max(MpcSettings().replan_every_intervals, round(COUPLED_REPLAN_S / site.site.step_s))
+            return MpcPolicy(site.site, MpcSettings(replan_every_intervals=every))
         return MpcPolicy(site.site)
     if name == "oracle":
         if isinstance(site, CoupledSite):
