@@ -188,14 +188,20 @@ def part_ai(root: Path, quick: bool) -> dict[str, Any]:
     scenario = real_coupled(root, 2023, months=months)
     site = coupled_site(scenario)
     names = ("always-on", "threshold", "mpc")
-    rows = {name: outcome_row(site.run(make_policy(name, site))) for name in names}
+    ledgers = {name: site.run(make_policy(name, site)) for name in names}
+    rows = {name: outcome_row(ledger) for name, ledger in ledgers.items()}
+    step_h = site.site.step_h
+    base_training = ledgers["always-on"].ai_series_mw["training"]
     alone = dataclasses.replace(scenario, asic_groups=scenario.asic_groups[:1])
     alone = dataclasses.replace(alone, asic_groups=(dataclasses.replace(alone.asic_groups[0], count=1),))
     alone_site = coupled_site(alone)
     rows["ai-alone (1 ASIC)"] = outcome_row(alone_site.run(AlwaysOnPolicy(alone_site.site)))
     base = rows["always-on"]
     for name in ("threshold", "mpc"):
-        given_back = base["training_mwh"] - rows[name]["training_mwh"]
+        # training MWh given back: where the policy drew less for training than always-on did
+        less = np.maximum(base_training - ledgers[name].ai_series_mw["training"], 0.0)
+        given_back = float(less.sum() * step_h)
+        rows[name]["training_mwh_given_back"] = round(given_back, 1)
         extra_jct_h = rows[name]["mean_jct_h"] - base["mean_jct_h"]
         rows[name]["jct_h_per_training_mwh_given_back"] = (
             round(extra_jct_h / given_back, 6) if given_back > 1e-6 else None
