@@ -46,11 +46,17 @@ from wattswitch.scheduling.metrics import ScheduleResult
 from wattswitch.scheduling.power import decision_budget_w
 from wattswitch.scheduling.simulator import SimOptions, SteppedCluster
 from wattswitch.sim.coupled_parts import CoupledParts, autoscaler_for, power_model
-from wattswitch.sim.engine import Policy, Progress, previous_day_values
+from wattswitch.sim.engine import (
+    TOLERANCE_MW,
+    Policy,
+    Progress,
+    decided_modes,
+    previous_day_values,
+    shed_asics,
+)
 from wattswitch.sim.ledger import AppliedArrays, Ledger
 from wattswitch.sim.schedule import RunSchedule, run_schedule
 
-TOLERANCE_MW = 1e-9
 W_PER_MW = 1e6
 
 
@@ -206,18 +212,11 @@ class CoupledSite:
             ai_peak = must_peak + training_peak_mw
             fill_mw = write_dip * write_share + restart_dip * restart_share
             # 4: mining takes what is left
-            normal = np.minimum(np.maximum(np.asarray(decision.asic_normal_fraction, dtype=float), 0.0), 1.0)
-            low = np.minimum(np.maximum(np.asarray(decision.asic_low_fraction, dtype=float), 0.0), 1.0)
-            low = np.where(site.asic_has_low_mode, np.minimum(low, 1.0 - normal), 0.0)
+            normal, low = decided_modes(site, decision)
             asic_request_mw = float((normal * site.asic_power_mw + low * low_unit_mw).sum())
             excess = asic_request_mw - max(0.0, cap - ai_peak + fill_mw)
             clipped = max(0.0, excess)
-            for g in site.shed_order:
-                for units, unit_mw in ((low, low_unit_mw[g]), (normal, site.asic_power_mw[g])):
-                    if excess > TOLERANCE_MW and units[g] > 0:
-                        cut_mw = min(excess, float(units[g] * unit_mw))
-                        units[g] = max(0.0, units[g] - cut_mw / unit_mw)
-                        excess -= cut_mw
+            shed_asics(site, normal, low, excess)
             asic_mw = float((normal * site.asic_power_mw + low * low_unit_mw).sum())
             dip_filled = max(0.0, min(fill_mw, asic_mw - max(0.0, cap - ai_peak)))
             # last resort: shed inference, then reserved, so the cap holds
@@ -327,7 +326,8 @@ def ai_series(ai: AiArrays) -> dict[str, np.ndarray]:
 
 
 def book_ai(ledger: Ledger, ai: AiArrays) -> None:
-    """Replace the AI lines the fluid engine books with what the coupled site ran."""
+    """Replace the AI lines the fluid engine books with what the coupled site ran (site draw,
+    energy cost and served shares are booked by :meth:`Ledger.book` from the applied arrays)."""
     uses = ledger.energy_use_mw
     uses["ai_reserved"][:] = ai.reserved_mw
     uses["ai_inference"][:] = ai.inference_mw
@@ -336,18 +336,6 @@ def book_ai(ledger: Ledger, ai: AiArrays) -> None:
     revenue = ledger.revenue_usd
     revenue["training"][:] = ai.revenue_training_usd
     revenue["inference"][:] = ai.revenue_inference_usd
-    site = ledger.site
-    step_h = site.step_h
-    energy_mwh = ledger.site_mw * step_h
-    block_mwh = site.ppa_block_mw * step_h
-    price = ledger.inputs.rt_price_usd_per_mwh
-    ledger.energy_cost_usd[:] = (
-        block_mwh * site.ppa_price_usd_per_mwh
-        + (energy_mwh - block_mwh) * price
-        + np.maximum(energy_mwh - block_mwh, 0.0) * site.rt_adder_usd_per_mwh
-    )
-    ledger.reserved_served[:] = ai.reserved_served
-    ledger.inference_served[:] = ai.inference_served
 
 
 def ai_outcome(ai: AiArrays, schedule: ScheduleResult | None, step_h: float) -> AiOutcome:

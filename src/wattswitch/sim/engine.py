@@ -322,14 +322,7 @@ class SimulatedSite:
     def apply(self, t: int, decision: Decision, backlog_node_hours: float) -> Applied:
         """Enforce physical limits and the power cap on a decision; never exceeds the cap."""
         site = self.site
-        # np.minimum/np.maximum: np.clip's values (NaN included) without its overhead on tiny arrays
-        normal = np.minimum(np.maximum(np.asarray(decision.asic_normal_fraction, dtype=float), 0.0), 1.0)
-        low = np.minimum(np.maximum(np.asarray(decision.asic_low_fraction, dtype=float), 0.0), 1.0)
-        if normal.shape != (site.asic_count,) or low.shape != (site.asic_count,):
-            raise ValueError(
-                f"decision has {normal.size}/{low.size} ASIC fractions, site has {site.asic_count} groups"
-            )
-        low = np.where(site.asic_has_low_mode, np.minimum(low, 1.0 - normal), 0.0)
+        normal, low = decided_modes(site, decision)
         fraction = float(self.inputs.inference_load_fraction[t])
         available = float(site.training_available_nodes(fraction))
         training = min(max(float(decision.training_nodes), 0.0), available)
@@ -340,12 +333,7 @@ class SimulatedSite:
         asic_mw = float((normal * site.asic_power_mw + low * low_unit_mw).sum())
         excess = asic_mw + float(site.gpu_load_mw(fraction, training)) - cap
         clipped = max(0.0, excess)
-        for g in site.shed_order:
-            for units, unit_mw in ((low, low_unit_mw[g]), (normal, site.asic_power_mw[g])):
-                if excess > TOLERANCE_MW and units[g] > 0:
-                    cut_mw = min(excess, float(units[g] * unit_mw))
-                    units[g] = max(0.0, units[g] - cut_mw / unit_mw)
-                    excess -= cut_mw
+        excess = shed_asics(site, normal, low, excess)
         per_node_mw = site.training_node_busy_mw - site.training_node_idle_mw
         if excess > TOLERANCE_MW and training > 0 and per_node_mw > 0:
             cut_nodes = min(training, excess / per_node_mw)
@@ -377,6 +365,31 @@ class SimulatedSite:
         inference_served = 1.0 - cut_inference / inference_mw if inference_mw > 0 else 1.0
         reserved_served = 1.0 - cut_reserved / site.reserved_mw if site.reserved_mw > 0 else 1.0
         return inference_served, reserved_served, cut_inference + cut_reserved
+
+
+def decided_modes(site: SiteModel, decision: Decision) -> tuple[np.ndarray, np.ndarray]:
+    """A decision's normal / low-power fractions, clipped to [0, 1] and to what each group has."""
+    # np.minimum/np.maximum: np.clip's values (NaN included) without its overhead on tiny arrays
+    normal = np.minimum(np.maximum(np.asarray(decision.asic_normal_fraction, dtype=float), 0.0), 1.0)
+    low = np.minimum(np.maximum(np.asarray(decision.asic_low_fraction, dtype=float), 0.0), 1.0)
+    if normal.shape != (site.asic_count,) or low.shape != (site.asic_count,):
+        raise ValueError(
+            f"decision has {normal.size}/{low.size} ASIC fractions, site has {site.asic_count} groups"
+        )
+    return normal, np.where(site.asic_has_low_mode, np.minimum(low, 1.0 - normal), 0.0)
+
+
+def shed_asics(site: SiteModel, normal: np.ndarray, low: np.ndarray, excess_mw: float) -> float:
+    """Cut ASIC units in place, least efficient group first (low-power units, then normal ones),
+    until ``excess_mw`` is gone or nothing runs; returns the excess left."""
+    low_unit_mw = site.asic_power_mw * site.asic_low_power_fraction
+    for g in site.shed_order:
+        for units, unit_mw in ((low, low_unit_mw[g]), (normal, site.asic_power_mw[g])):
+            if excess_mw > TOLERANCE_MW and units[g] > 0:
+                cut_mw = min(excess_mw, float(units[g] * unit_mw))
+                units[g] = max(0.0, units[g] - cut_mw / unit_mw)
+                excess_mw -= cut_mw
+    return excess_mw
 
 
 def previous_day_values(daily: np.ndarray, utc_day: np.ndarray) -> np.ndarray:
