@@ -66,6 +66,10 @@ class ReplicaCapacity:
         """Decode rate and replica size of a scenario's service (prefill from the derivation)."""
         return cls(service.tokens_per_s_per_replica, PREFILL_TOKENS_PER_S_8XH100, service.gpus_per_replica)
 
+    def nodes_on(self, node: GpuNodeGroup) -> int:
+        """Whole nodes of ``node``'s hardware one replica holds (at least one)."""
+        return max(1, self.gpus_per_replica // node.gpus_per_node)
+
     def work_s(self, input_tokens: FloatArray, output_tokens: FloatArray) -> FloatArray:
         """Replica-seconds each request takes."""
         return np.asarray(
@@ -391,7 +395,7 @@ def simulate_inference(
     gpu_hours = float(replicas.sum() * step * capacity.gpus_per_replica / S_PER_HOUR)
     energy = 0.0
     if node is not None:
-        nodes_per_replica = max(1, capacity.gpus_per_replica // node.gpus_per_node)
+        nodes_per_replica = capacity.nodes_on(node)
         util = np.minimum(work / np.maximum(active_steps * step, 1e-9), 1.0)
         dyn = node.busy_node_power_w - node.idle_node_power_w
         power_w = replicas * nodes_per_replica * node.idle_node_power_w + (
@@ -463,7 +467,7 @@ class InferenceFleet:
         self.every = max(1, round(decision_interval_s / step))
         ahead = max(1, math.ceil((service.scale_up_delay_s + decision_interval_s) / step))
         self.forecast_ahead = _sliding_max(curve.forecast_per_s, ahead)
-        self.nodes_per_replica = max(1, capacity.gpus_per_replica // node.gpus_per_node)
+        self.nodes_per_replica = capacity.nodes_on(node)
         self.node_count = node_count
         self.idle_w = node_count * node.idle_node_power_w
         dynamic_node_w = node.busy_node_power_w - node.idle_node_power_w

@@ -177,11 +177,13 @@ def _inference_parts(
         mix = generated_mix(service, capacity)
         if requests is not None and _has_tokens(requests):
             mix = RequestMix.from_trace(requests, capacity)
-        replicas = math.ceil(service.peak_requests_per_s * mix.mean_work_s / 0.6 * 1.15)
-        nodes_per_replica = max(1, service.gpus_per_replica // group.gpus_per_node)
         curve = demand_curve(fraction, scenario.step_s, service.peak_requests_per_s, requests)
+        peak = np.array([service.peak_requests_per_s])  # what the autoscaler wants at the service's peak
+        replicas = TargetUtilizationAutoscaler(min_replicas=service.min_replicas).static_replicas(
+            DemandCurve(step_s=INFERENCE_STEP_S, rate_per_s=peak, forecast_per_s=peak), mix.mean_work_s
+        )
         parts.append(InferencePart(
-            service=service, node_group=group, node_count=replicas * nodes_per_replica, curve=curve,
+            service=service, node_group=group, node_count=replicas * capacity.nodes_on(group), curve=curve,
             mix=mix, capacity=capacity, pue=scenario.site.zone(group.cooling_zone).pue,
         ))
     return tuple(parts)
@@ -281,9 +283,9 @@ def coupled_parts(
 
 def autoscaler_for(part: InferencePart) -> TargetUtilizationAutoscaler:
     """The service's autoscaler (its minimum replicas; at most its nodes)."""
-    nodes_per_replica = max(1, part.capacity.gpus_per_replica // part.node_group.gpus_per_node)
     return TargetUtilizationAutoscaler(
-        min_replicas=part.service.min_replicas, max_replicas=part.node_count // nodes_per_replica
+        min_replicas=part.service.min_replicas,
+        max_replicas=part.node_count // part.capacity.nodes_on(part.node_group),
     )
 
 
