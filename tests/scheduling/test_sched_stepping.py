@@ -22,7 +22,7 @@ from wattswitch.scheduling.inference import (
     TargetUtilizationAutoscaler,
     simulate_inference,
 )
-from wattswitch.scheduling.phases import stalled_s
+from wattswitch.scheduling.phases import stalled_one_s, stalled_s
 from wattswitch.scheduling.policies import POLICY_NAMES, make_scheduler
 from wattswitch.scheduling.power import ClusterPowerModel, PowerBudget
 from wattswitch.scheduling.simulator import SimOptions, SteppedCluster, simulate
@@ -102,6 +102,8 @@ def test_stalled_time_is_the_overlap_with_the_phases(
     dt = length / 20_000
     assert restarting[0] == pytest.approx(in_restart.sum() * dt, abs=3 * dt)
     assert writing[0] == pytest.approx(in_write.sum() * dt, abs=3 * dt + 1e-9)
+    one = stalled_one_s(t0, restart, start, end, compute_s=compute, write_s=write)  # the scalar twin
+    assert one == pytest.approx((restarting[0], writing[0]), abs=1e-9)
 
 
 def test_the_stepped_fleet_serves_as_the_one_shot_simulation() -> None:

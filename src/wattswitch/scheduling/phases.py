@@ -8,6 +8,8 @@ stalled inside a window, which the cluster turns into the power dips mining can 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from wattswitch.scheduling.views import FloatArray
@@ -46,3 +48,30 @@ def stalled_s(
     b = np.maximum(end - origin, 0.0)
     writing = _write_time_until(b, compute_s, write_s) - _write_time_until(a, compute_s, write_s)
     return restarting, np.asarray(np.maximum(writing, 0.0), dtype=np.float64)
+
+
+def stalled_one_s(
+    t0_s: float,
+    restart_s: float,
+    window_start_s: float,
+    window_end_s: float,
+    *,
+    compute_s: float,
+    write_s: float,
+) -> tuple[float, float]:
+    """:func:`stalled_s` for one run in plain floats (the cluster calls it at every release)."""
+    start = max(window_start_s, t0_s)
+    if window_end_s <= start:
+        return 0.0, 0.0
+    origin = t0_s + restart_s
+    restarting = max(0.0, min(window_end_s, origin) - start)
+    if write_s <= 0 or compute_s <= 0 or window_end_s <= origin:
+        return restarting, 0.0
+    period = compute_s + write_s
+
+    def written(x_s: float) -> float:
+        full = math.floor(x_s / period)
+        return full * write_s + max(0.0, x_s - full * period - compute_s)
+
+    writing = written(window_end_s - origin) - written(max(start - origin, 0.0))
+    return restarting, max(0.0, writing)

@@ -42,7 +42,7 @@ from wattswitch.scheduling.config import (
     TrainingPhases,
 )
 from wattswitch.scheduling.metrics import ScheduleResult
-from wattswitch.scheduling.phases import stalled_s
+from wattswitch.scheduling.phases import stalled_one_s, stalled_s
 from wattswitch.scheduling.policies import PROMOTED_BASE, Backfill, Scheduler, nodes_needed
 from wattswitch.scheduling.power import TOLERANCE_W, ClusterPowerModel, PowerBudget
 from wattswitch.scheduling.views import FloatArray, IntArray, JobBatch, JobView, Placement, PowerDecision
@@ -571,21 +571,10 @@ class _Sim:
         """:meth:`_book_stalls` for one job in plain floats (every release calls it)."""
         model = self.power_model
         assert model is not None
-        t0 = self.t0[j]
-        start, end = max(self.win_start, t0), self.t
-        if end <= start:
-            return
-        origin = t0 + self.ovh[j] / max(self.rate, 1e-12)
-        restarting = max(0.0, min(end, origin) - start)
-        writing = 0.0
-        if self.write_s > 0 and self.compute_s > 0 and end > origin:
-            period = self.compute_s + self.write_s
-
-            def written(x: float) -> float:
-                full = math.floor(x / period)
-                return full * self.write_s + max(0.0, x - full * period - self.compute_s)
-
-            writing = max(0.0, written(end - origin) - written(max(start - origin, 0.0)))
+        restarting, writing = stalled_one_s(
+            self.t0[j], self.ovh[j] / max(self.rate, 1e-12), self.win_start, self.t,
+            compute_s=self.compute_s, write_s=self.write_s,
+        )
         saved_w = self.gpus[j] * model.dynamic_w_per_gpu * self.cap * (1.0 - self.stall_keep)
         self.restart_saved_j += saved_w * restarting
         self.write_saved_j += saved_w * writing
